@@ -1,0 +1,1 @@
+"""Order Pulse: order analytics and KPI pipeline."""

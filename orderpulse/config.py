@@ -1,0 +1,35 @@
+"""The one place that reads the environment.
+
+Every path and URL the project uses has an embedded default, so `make demo` works on
+a fresh machine; each can be overridden with an ORDERPULSE_* environment variable.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing_dir: Path
+    warehouse_path: Path
+    core_db_url: str
+    dashboard_port: int
+    # Share of a file's rows that may be quarantined before the load is stopped.
+    quarantine_threshold: float
+
+
+def load_settings() -> Settings:
+    data_dir = Path(os.environ.get("ORDERPULSE_DATA_DIR", REPO_ROOT / "data"))
+    return Settings(
+        landing_dir=Path(os.environ.get("ORDERPULSE_LANDING", data_dir / "landing")),
+        warehouse_path=Path(os.environ.get("ORDERPULSE_WAREHOUSE", data_dir / "warehouse.duckdb")),
+        core_db_url=os.environ.get("ORDERPULSE_CORE_DB", f"sqlite:///{data_dir / 'order_core.sqlite'}"),
+        dashboard_port=int(os.environ.get("ORDERPULSE_PORT", "8501")),
+        quarantine_threshold=float(os.environ.get("ORDERPULSE_QUARANTINE_THRESHOLD", "0.01")),
+    )
