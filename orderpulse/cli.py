@@ -1,0 +1,66 @@
+"""The `orderpulse` command.
+
+Sub-commands import their heavy dependencies lazily, so `orderpulse core ...` does
+not pay for loading Dagster and dbt.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from orderpulse.errors import UserError
+
+
+def _add_run(subparsers: argparse._SubParsersAction) -> None:
+    run = subparsers.add_parser(
+        "run",
+        help="Load landed files, build the KPIs, check them and publish the warehouse (once).",
+    )
+    run.add_argument("--landing", required=True, help="Landing folder (<landing>/<source>/<entity>/<file>).")
+    run.add_argument("--warehouse", required=True, help="Published DuckDB file to (re)write.")
+    run.add_argument("--as-of", dest="as_of", help="As-of date YYYY-MM-DD (default: latest event date).")
+    run.set_defaults(handler=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from orchestration.run import run_pipeline_once
+
+    return run_pipeline_once(landing=args.landing, warehouse=args.warehouse, as_of=args.as_of)
+
+
+def _add_dashboard(subparsers: argparse._SubParsersAction) -> None:
+    dash = subparsers.add_parser("dashboard", help="Serve the dashboard over a published warehouse.")
+    dash.add_argument("--warehouse", help="Published DuckDB file (default: ORDERPULSE_WAREHOUSE).")
+    dash.add_argument("--port", type=int, help="Port (default: ORDERPULSE_PORT or 8501).")
+    dash.set_defaults(handler=_dashboard)
+
+
+def _dashboard(args: argparse.Namespace) -> int:
+    from dashboards.serve import serve
+
+    return serve(warehouse=args.warehouse, port=args.port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="orderpulse", description=__doc__.splitlines()[0])
+    subparsers = parser.add_subparsers(dest="command", required=True)
+    _add_run(subparsers)
+    _add_dashboard(subparsers)
+    from order_core.cli import add_core_commands
+
+    add_core_commands(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except UserError as error:
+        print(f"orderpulse: error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
