@@ -1,0 +1,28 @@
+with source as (select * from {{ source('carrier', 'tracking_events') }}),
+
+one_copy as (
+    select *
+    from source
+    -- The four key columns identify an event; exception_code is null for most
+    -- statuses, and partitioning treats nulls as equal, as the key needs.
+    qualify row_number() over (
+        partition by tracking_number, event_at, status_code, exception_code
+        order by _file_seq desc, _row_number desc
+    ) = 1
+),
+
+renamed as (
+    select
+        ---------- ids
+        tracking_number,
+        ---------- attributes
+        carrier,
+        status_code,
+        exception_code,
+        location,
+        ---------- timestamps (UTC)
+        event_at,
+    from one_copy
+)
+
+select * from renamed

@@ -1,0 +1,25 @@
+with source as (select * from {{ source('oms', 'invoices') }}),
+
+one_copy as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by invoice_id
+        order by _file_seq desc, _row_number desc
+    ) = 1
+),
+
+renamed as (
+    select
+        ---------- ids
+        invoice_id,
+        order_id,
+        ---------- amounts
+        amount,
+        currency,
+        ---------- timestamps (UTC)
+        invoiced_at,
+    from one_copy
+)
+
+select * from renamed

@@ -1,0 +1,24 @@
+with source as (select * from {{ source('wms', 'shipment_lines') }}),
+
+one_copy as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by shipment_id, line_number
+        order by _file_seq desc, _row_number desc
+    ) = 1
+),
+
+renamed as (
+    select
+        ---------- ids
+        shipment_id,
+        line_number,
+        order_id,
+        sku,
+        ---------- quantities
+        quantity_shipped,
+    from one_copy
+)
+
+select * from renamed

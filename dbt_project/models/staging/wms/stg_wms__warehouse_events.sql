@@ -1,0 +1,27 @@
+with source as (select * from {{ source('wms', 'warehouse_events') }}),
+
+one_copy as (
+    select *
+    from source
+    qualify row_number() over (
+        partition by event_id
+        order by _file_seq desc, _row_number desc
+    ) = 1
+),
+
+renamed as (
+    select
+        ---------- ids
+        event_id,
+        order_id,
+        warehouse_id,
+        sku,
+        ---------- attributes
+        event_type,
+        quantity,
+        ---------- timestamps (UTC)
+        event_at,
+    from one_copy
+)
+
+select * from renamed
