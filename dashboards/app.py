@@ -1,0 +1,37 @@
+"""The dashboard frame: page config, navigation and the as-of date beside every page.
+
+Run it with `orderpulse dashboard` (see dashboards/serve.py); the warehouse path comes from
+ORDERPULSE_WAREHOUSE through orderpulse.config.
+"""
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards import queries, ui
+
+VIEWS = Path(__file__).parent / "views"
+
+st.set_page_config(page_title="Order Pulse", page_icon=":material/monitoring:", layout="wide")
+
+navigation = st.navigation(
+    [
+        st.Page(VIEWS / "scorecard.py", title="Scorecard", icon=":material/scoreboard:", default=True),
+        st.Page(VIEWS / "trends.py", title="Trends", icon=":material/trending_up:"),
+        st.Page(VIEWS / "cycle_time.py", title="Cycle time", icon=":material/timer:"),
+        st.Page(VIEWS / "exceptions.py", title="Exceptions", icon=":material/report:"),
+        st.Page(VIEWS / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
+    ]
+)
+
+with st.sidebar:
+    st.markdown("**Order Pulse**")
+    try:
+        warehouse = queries.current_warehouse()
+        st.caption(ui.as_of_caption(queries.run_info(warehouse)))
+    except queries.WarehouseMissing:
+        st.caption("No published warehouse yet.")
+    except Exception as error:  # noqa: BLE001 - the page itself reports the problem in full
+        st.caption(f"Warehouse unreadable: {type(error).__name__}")
+
+navigation.run()

@@ -1,0 +1,175 @@
+"""Figures: pure functions from a query frame to a plotly figure, testable without a browser."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from dashboards.kpis import Kpi
+
+BENCHMARK_COLOR = "#d62728"
+HEIGHT = 360
+
+
+def _base_layout(figure: go.Figure, title: str, y_title: str) -> go.Figure:
+    figure.update_layout(
+        title=title,
+        height=HEIGHT,
+        margin=dict(l=10, r=10, t=50, b=10),
+        legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0),
+        hovermode="x unified",
+        yaxis_title=y_title,
+    )
+    return figure
+
+
+def _add_benchmark(figure: go.Figure, kpi: Kpi) -> None:
+    """The kpis.md benchmark as a labelled dashed line, so a gap to best-in-class is visible at a glance."""
+    if kpi.benchmark is None:
+        return
+    figure.add_hline(
+        y=kpi.benchmark.value,
+        line=dict(color=BENCHMARK_COLOR, dash="dash", width=1.5),
+        label=dict(
+            text=kpi.benchmark.label,
+            textposition="end",
+            yanchor="bottom",
+            font=dict(color=BENCHMARK_COLOR, size=11),
+        ),
+        name=kpi.benchmark.label,
+        # A figure without data (no series selected) still shows the target.
+        exclude_empty_subplots=False,
+    )
+
+
+def rate_trend(frame: pd.DataFrame, kpi: Kpi, x: str, series: str | None = None, title: str = "") -> go.Figure:
+    """One line per value of `series` (or a single line) of a rate over `x`, with its benchmark."""
+    figure = go.Figure()
+    groups = [(kpi.label, frame)] if series is None else list(frame.groupby(series, sort=True))
+    for name, rows in groups:
+        figure.add_trace(
+            go.Scatter(
+                x=rows[x],
+                y=rows[kpi.column],
+                name=str(name),
+                mode="lines+markers",
+                hovertemplate="%{y:.2%}",
+            )
+        )
+    _base_layout(figure, title or kpi.label, kpi.label)
+    figure.update_yaxes(tickformat=".2%")
+    _add_benchmark(figure, kpi)
+    _include_benchmark_in_range(figure, frame, kpi)
+    return figure
+
+
+def _include_benchmark_in_range(figure: go.Figure, frame: pd.DataFrame, kpi: Kpi) -> None:
+    # Plotly's autorange ignores shapes, so a series well below target would push the line off-chart.
+    if kpi.benchmark is None:
+        return
+    values = pd.to_numeric(frame[kpi.column], errors="coerce").dropna()
+    low = min([kpi.benchmark.value, *values.tolist()])
+    high = max([kpi.benchmark.value, *values.tolist()])
+    padding = max((high - low) * 0.1, 0.002)
+    figure.update_yaxes(range=[low - padding, min(high + padding, 1.0 + padding)])
+
+
+def cycle_time_statistics(frame: pd.DataFrame, measure: str, title: str) -> go.Figure:
+    """Mean, median and p90 of one cycle-time measure (e.g. 'cycle_time_hours') per delivery date."""
+    figure = go.Figure()
+    for statistic, dash in (("mean", "dot"), ("p50", "solid"), ("p90", "dash")):
+        column = f"{measure}_{statistic}"
+        figure.add_trace(
+            go.Scatter(
+                x=frame["delivery_date"],
+                y=frame[column],
+                name=statistic,
+                mode="lines+markers",
+                line=dict(dash=dash),
+                hovertemplate="%{y:,.1f} h",
+            )
+        )
+    return _base_layout(figure, title, "hours")
+
+
+CYCLE_SEGMENTS = {
+    "order_to_ship_hours_p50": "Order → ship",
+    "ship_to_deliver_hours_p50": "Ship → deliver",
+    "clean_cycle_time_hours_p50": "Clean cycle time (after holds)",
+    "cycle_time_hours_p50": "Order → deliver",
+}
+
+
+def cycle_time_segments(frame: pd.DataFrame) -> go.Figure:
+    """Median hours of each segment per delivery date: where the time goes."""
+    figure = go.Figure()
+    for column, name in CYCLE_SEGMENTS.items():
+        figure.add_trace(
+            go.Scatter(
+                x=frame["delivery_date"],
+                y=frame[column],
+                name=name,
+                mode="lines+markers",
+                hovertemplate="%{y:,.1f} h",
+            )
+        )
+    return _base_layout(figure, "Cycle time segments (median hours)", "hours")
+
+
+def exceptions_per_1000(frame: pd.DataFrame) -> go.Figure:
+    figure = go.Figure(
+        go.Scatter(
+            x=frame["order_date"],
+            y=frame["exceptions_per_1000_orders"],
+            name="Exceptions per 1,000 orders",
+            mode="lines+markers",
+            customdata=frame[["exceptions", "orders_created"]],
+            hovertemplate="%{y:,.2f} per 1,000 (%{customdata[0]:,} exceptions / %{customdata[1]:,} orders)",
+        )
+    )
+    _base_layout(figure, "Exceptions per 1,000 orders (by day)", "per 1,000 orders")
+    figure.update_layout(hovermode="closest", showlegend=False)
+    return figure
+
+
+def exception_pareto(frame: pd.DataFrame) -> go.Figure:
+    """Bars of exceptions by type, most frequent first, with the cumulative share on a second axis."""
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=frame["exception_type"],
+            y=frame["exceptions"],
+            name="Exceptions",
+            hovertemplate="%{x}: %{y:,}<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=frame["exception_type"],
+            y=frame["cumulative_share"],
+            name="Cumulative share",
+            mode="lines+markers",
+            yaxis="y2",
+            hovertemplate="%{y:.2%}<extra></extra>",
+        )
+    )
+    _base_layout(figure, "Pareto of exception types", "exceptions")
+    figure.update_layout(
+        hovermode="closest",
+        xaxis=dict(categoryorder="array", categoryarray=list(frame["exception_type"])),
+        yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], tickformat=".0%", showgrid=False),
+    )
+    # The classic 80% line: the types left of where the curve crosses it are the vital few.
+    figure.add_shape(
+        type="line",
+        xref="paper",
+        x0=0,
+        x1=1,
+        yref="y2",
+        y0=0.8,
+        y1=0.8,
+        line=dict(color="gray", dash="dot", width=1),
+        label=dict(text="80%", textposition="end", yanchor="bottom"),
+        name="80% of exceptions",
+    )
+    return figure

@@ -1,0 +1,68 @@
+"""What the latest run loaded, what it quarantined and which expectations failed."""
+
+import streamlit as st
+
+from dashboards import queries, ui
+
+st.title("Data quality")
+warehouse = ui.warehouse_or_stop()
+info = ui.fetch(queries.run_info, warehouse)
+st.markdown(ui.as_of_caption(info))
+if not info.empty:
+    run = info.iloc[0]
+    columns = st.columns(3)
+    columns[0].metric("Files loaded", f"{int(run['files_loaded']):,}")
+    columns[1].metric("Rows loaded", f"{int(run['rows_loaded']):,}")
+    columns[2].metric("Rows quarantined", f"{int(run['rows_quarantined']):,}")
+
+st.subheader("Expectations of the latest run")
+results = ui.fetch(queries.latest_quality_results, warehouse)
+if results.empty:
+    st.info("No rows in data_quality_results yet.")
+else:
+    failed = results[~results["passed"]]
+    blocking = int(failed["blocking"].sum())
+    summary = (
+        f"{len(failed)} of {len(results)} expectations failed ({blocking} blocking) "
+        f"in run `{results['run_id'].iloc[0]}`."
+    )
+    if failed.empty:
+        st.success(summary)
+    else:
+        st.warning(summary)
+    st.dataframe(
+        results,
+        hide_index=True,
+        column_config={
+            "passed": st.column_config.CheckboxColumn("Passed"),
+            "blocking": st.column_config.CheckboxColumn("Blocking"),
+            "checked_at": st.column_config.DatetimeColumn("Checked at (UTC)"),
+        },
+    )
+
+st.subheader("Load ledger")
+ledger = ui.fetch(queries.load_ledger, warehouse)
+if ledger.empty:
+    st.info("No rows in load_ledger yet.")
+else:
+    st.caption("Rows landed = rows loaded + rows quarantined, per file.")
+    st.dataframe(
+        ledger,
+        hide_index=True,
+        column_config={"loaded_at": st.column_config.DatetimeColumn("Loaded at (UTC)")},
+    )
+
+st.subheader("Quarantined rows")
+limit = st.number_input("Latest rows to show", min_value=10, max_value=10_000, value=100, step=10, key="dq_limit")
+quarantined = ui.fetch(queries.quarantined_rows, warehouse, int(limit))
+if quarantined.empty:
+    st.info("No rows in quarantined_rows: nothing was quarantined.")
+else:
+    st.dataframe(
+        quarantined,
+        hide_index=True,
+        column_config={
+            "quarantined_at": st.column_config.DatetimeColumn("Quarantined at (UTC)"),
+            "raw_values": st.column_config.TextColumn("Raw values (JSON)", width="large"),
+        },
+    )
