@@ -15,8 +15,8 @@ def _base_layout(figure: go.Figure, title: str, y_title: str) -> go.Figure:
     figure.update_layout(
         title=title,
         height=HEIGHT,
-        margin=dict(l=10, r=10, t=50, b=10),
-        legend=dict(orientation="h", yanchor="top", y=-0.15, xanchor="left", x=0),
+        margin={"l": 10, "r": 10, "t": 50, "b": 10},
+        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "xanchor": "left", "x": 0},
         hovermode="x unified",
         yaxis_title=y_title,
     )
@@ -29,21 +29,35 @@ def _add_benchmark(figure: go.Figure, kpi: Kpi) -> None:
         return
     figure.add_hline(
         y=kpi.benchmark.value,
-        line=dict(color=BENCHMARK_COLOR, dash="dash", width=1.5),
-        label=dict(
-            text=kpi.benchmark.label,
-            textposition="end",
-            yanchor="bottom",
-            font=dict(color=BENCHMARK_COLOR, size=11),
-        ),
+        line={"color": BENCHMARK_COLOR, "dash": "dash", "width": 1.5},
+        label={
+            "text": kpi.benchmark.label,
+            "textposition": "end",
+            "yanchor": "bottom",
+            "font": {"color": BENCHMARK_COLOR, "size": 11},
+        },
         name=kpi.benchmark.label,
         # A figure without data (no series selected) still shows the target.
         exclude_empty_subplots=False,
     )
 
 
-def rate_trend(frame: pd.DataFrame, kpi: Kpi, x: str, series: str | None = None, title: str = "") -> go.Figure:
-    """One line per value of `series` (or a single line) of a rate over `x`, with its benchmark."""
+# Up to this many periods get one tick each; plotly's automatic daily ticks would fall between weeks.
+MAX_PERIOD_TICKS = 16
+
+
+def rate_trend(
+    frame: pd.DataFrame,
+    kpi: Kpi,
+    x: str,
+    series: str | None = None,
+    title: str = "",
+    period_label: str | None = None,
+) -> go.Figure:
+    """One line per value of `series` (or a single line) of a rate over `x`, with its benchmark.
+
+    `period_label` (e.g. "Week starting") marks `x` as period starts rather than days.
+    """
     figure = go.Figure()
     groups = [(kpi.label, frame)] if series is None else list(frame.groupby(series, sort=True))
     for name, rows in groups:
@@ -56,8 +70,13 @@ def rate_trend(frame: pd.DataFrame, kpi: Kpi, x: str, series: str | None = None,
                 hovertemplate="%{y:.2%}",
             )
         )
-    _base_layout(figure, title or kpi.label, kpi.label)
+    _base_layout(figure, title or kpi.label, "")
     figure.update_yaxes(tickformat=".2%")
+    if period_label is not None:
+        figure.update_xaxes(title=period_label)
+        periods = sorted(frame[x].unique())
+        if len(periods) <= MAX_PERIOD_TICKS:
+            figure.update_xaxes(tickmode="array", tickvals=periods, tickformat="%Y-%m-%d")
     _add_benchmark(figure, kpi)
     _include_benchmark_in_range(figure, frame, kpi)
     return figure
@@ -85,7 +104,7 @@ def cycle_time_statistics(frame: pd.DataFrame, measure: str, title: str) -> go.F
                 y=frame[column],
                 name=statistic,
                 mode="lines+markers",
-                line=dict(dash=dash),
+                line={"dash": dash},
                 hovertemplate="%{y:,.1f} h",
             )
         )
@@ -156,8 +175,14 @@ def exception_pareto(frame: pd.DataFrame) -> go.Figure:
     _base_layout(figure, "Pareto of exception types", "exceptions")
     figure.update_layout(
         hovermode="closest",
-        xaxis=dict(categoryorder="array", categoryarray=list(frame["exception_type"])),
-        yaxis2=dict(overlaying="y", side="right", range=[0, 1.05], tickformat=".0%", showgrid=False),
+        xaxis={"categoryorder": "array", "categoryarray": list(frame["exception_type"])},
+        yaxis2={
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.05],
+            "tickformat": ".0%",
+            "showgrid": False,
+        },
     )
     # The classic 80% line: the types left of where the curve crosses it are the vital few.
     figure.add_shape(
@@ -168,8 +193,8 @@ def exception_pareto(frame: pd.DataFrame) -> go.Figure:
         yref="y2",
         y0=0.8,
         y1=0.8,
-        line=dict(color="gray", dash="dot", width=1),
-        label=dict(text="80%", textposition="end", yanchor="bottom"),
+        line={"color": "gray", "dash": "dot", "width": 1},
+        label={"text": "80%", "textposition": "end", "yanchor": "bottom"},
         name="80% of exceptions",
     )
     return figure

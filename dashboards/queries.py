@@ -196,9 +196,15 @@ def daily_kpis(warehouse: Warehouse, start: dt.date, end: dt.date) -> pd.DataFra
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
-def date_bounds(warehouse: Warehouse, table: Literal["kpi_daily", "cycle_time_daily", "orders_daily"]) -> tuple:
+def date_bounds(
+    warehouse: Warehouse, table: Literal["kpi_daily", "cycle_time_daily", "orders_daily"]
+) -> tuple:
     """First and last date of a daily mart, to bound the date pickers (None, None when empty)."""
-    date_columns = {"kpi_daily": "due_date", "cycle_time_daily": "delivery_date", "orders_daily": "order_date"}
+    date_columns = {
+        "kpi_daily": "due_date",
+        "cycle_time_daily": "delivery_date",
+        "orders_daily": "order_date",
+    }
     column = date_columns[table]
     row = read_frame(warehouse, f"select min({column}) as first, max({column}) as last from {table}")
     first, last = row.loc[0, "first"], row.loc[0, "last"]
@@ -268,7 +274,7 @@ def load_ledger(warehouse: Warehouse) -> pd.DataFrame:
         warehouse,
         """
         select
-            loaded_at, status, source, entity, file_path, rows_landed, rows_loaded, rows_quarantined, reason,
+            loaded_at, status, reason, source, entity, file_path, rows_landed, rows_loaded, rows_quarantined,
             file_format, file_sha256,
         from load_ledger
         order by loaded_at desc, file_path

@@ -37,7 +37,9 @@ def serve(warehouse: str | None, port: int | None) -> int:
     so the app resolves its path the same way whether it is started here or by `streamlit run`.
     """
     settings = load_settings()
-    warehouse_path = Path(warehouse).expanduser().resolve() if warehouse else settings.warehouse_path.resolve()
+    warehouse_path = (
+        Path(warehouse).expanduser().resolve() if warehouse else settings.warehouse_path.resolve()
+    )
     port = port or settings.dashboard_port
     if not warehouse_path.exists():
         print(f"Note: no published warehouse at {warehouse_path} yet; the dashboard will say so.")

@@ -53,7 +53,9 @@ else:
     )
 
 st.subheader("Quarantined rows")
-limit = st.number_input("Latest rows to show", min_value=10, max_value=10_000, value=100, step=10, key="dq_limit")
+limit = st.number_input(
+    "Latest rows to show", min_value=10, max_value=10_000, value=100, step=10, key="dq_limit"
+)
 quarantined = ui.fetch(queries.quarantined_rows, warehouse, int(limit))
 if quarantined.empty:
     st.info("No rows in quarantined_rows: nothing was quarantined.")

@@ -65,7 +65,10 @@ TREND_KPIS = (
 )
 for start in range(0, len(TREND_KPIS), 2):
     for column, kpi in zip(st.columns(2), TREND_KPIS[start : start + 2]):
-        column.plotly_chart(charts.rate_trend(trend, kpi, x="period_start"), key=f"scorecard_{kpi.column}")
+        column.plotly_chart(
+            charts.rate_trend(trend, kpi, x="period_start", period_label=f"{grain.capitalize()} starting"),
+            key=f"scorecard_{kpi.column}",
+        )
 st.caption(
     "Dashed red lines: WERC DC Measures 2020 best-in-class and the Walmart OTIF target (98%). "
     "WERC's correct-documentation benchmark (99.80%) has no matching KPI in the warehouse."
