@@ -12,10 +12,10 @@
     count(case when damaged then 1 end) as orders_damaged,
     count(case when inaccurate then 1 end) as orders_inaccurate,
     count(case when on_time_ship then 1 end) as orders_on_time_ship,
-    sum(line_count) as lines_measured,
-    sum(lines_filled) as lines_filled,
-    sum(units_ordered) as units_ordered,
-    sum(units_filled) as units_filled
+    cast(sum(line_count) as bigint) as lines_measured,
+    cast(sum(lines_filled) as bigint) as lines_filled,
+    cast(sum(units_ordered) as bigint) as units_ordered,
+    cast(sum(units_filled) as bigint) as units_filled
 {%- endmacro %}
 
 {% macro share(numerator, denominator) -%}

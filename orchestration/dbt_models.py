@@ -1,0 +1,38 @@
+"""The dbt project as Dagster assets; dbt tests become asset checks."""
+
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import dagster as dg
+from dagster_dbt import DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.resources import WarehouseResource
+from orderpulse.config import DBT_PROJECT_DIR
+
+DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR)
+DBT_PROJECT.prepare_if_dev()  # `dagster dev` re-parses the project; installs build the manifest once
+# The dbt of this environment, whether or not the environment's bin folder is on PATH.
+DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
+@dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
+def orderpulse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    # dbt runs in its own process and finds the work database through its profile.
+    os.environ["ORDERPULSE_WORK_DB"] = str(warehouse.paths.work_db)
+    args = ["build", "--exclude-resource-type", "unit_test"]  # unit tests run in the test suite
+    if warehouse.as_of_date:
+        args += ["--vars", json.dumps({"as_of_date": warehouse.as_of_date})]
+    yield from dbt.cli(args, context=context).stream()
+
+
+def mart_model_names() -> list[str]:
+    """Models under models/marts/: the tables that get published."""
+    manifest = json.loads(DBT_PROJECT.manifest_path.read_text())
+    return sorted(
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+    )

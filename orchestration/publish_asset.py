@@ -1,0 +1,28 @@
+"""The published warehouse: built only after every blocking check upstream passed."""
+
+
+import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from orchestration.dbt_models import mart_model_names, orderpulse_dbt_models
+from orchestration.resources import WarehouseResource
+from warehouse.publish import publish
+
+
+@dg.asset(
+    key="published_warehouse",
+    group_name="publish",
+    kinds={"duckdb"},
+    deps=[get_asset_key_for_model([orderpulse_dbt_models], name) for name in mart_model_names()],
+    description="The DuckDB file analysts and dashboards open read-only: every mart, the load ledger, "
+    "quarantined rows, data-quality results and run_info. Replaced atomically by each run.",
+)
+def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+    summary = publish(warehouse.paths, context.run_id, warehouse.landing)
+    return dg.MaterializeResult(
+        metadata={
+            "path": dg.MetadataValue.path(str(summary.path)),
+            "as_of_date": str(summary.as_of_date),
+            "tables": ", ".join(summary.tables),
+        }
+    )

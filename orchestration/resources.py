@@ -1,0 +1,39 @@
+"""The pipeline's one resource: where files land and where the warehouse lives."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from warehouse.paths import WarehousePaths
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    landing_dir: str
+    warehouse_path: str
+    as_of_date: str | None = None  # YYYY-MM-DD; None: derived from the data (kpis.md)
+    quarantine_threshold: float = 0.01
+
+    @property
+    def paths(self) -> WarehousePaths:
+        return WarehousePaths(Path(self.warehouse_path).resolve())
+
+    @property
+    def landing(self) -> Path:
+        return Path(self.landing_dir).resolve()
+
+    def connect_work_db(self) -> duckdb.DuckDBPyConnection:
+        """A connection to the run's private work database (never the published file).
+
+        Open it for one step and close it: dbt runs as its own process and needs the file.
+        """
+        self.paths.create()
+        conn = duckdb.connect(str(self.paths.work_db))
+        conn.execute("set TimeZone = 'UTC'")
+        return conn
+
+    def parsed_as_of_date(self) -> dt.date | None:
+        return dt.date.fromisoformat(self.as_of_date) if self.as_of_date else None

@@ -1,0 +1,112 @@
+"""`orderpulse run`: the pipeline job, once, in process, with messages a person can act on."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+
+from orderpulse.errors import UserError
+from warehouse.paths import WarehousePaths
+
+
+def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) -> int:
+    landing_dir = Path(landing).resolve()
+    if not landing_dir.is_dir():
+        raise UserError(f"landing folder {landing_dir} does not exist or is not a folder")
+    if as_of is not None:
+        try:
+            dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise UserError(f"--as-of {as_of!r} is not a date in the form YYYY-MM-DD") from None
+    paths = WarehousePaths(Path(warehouse).resolve())
+    if paths.published.is_dir():
+        raise UserError(f"--warehouse {paths.published} is a folder; give the path of a DuckDB file")
+    try:
+        paths.create()
+    except OSError as error:
+        raise UserError(f"cannot create the warehouse's folder next to {paths.published}: {error}") from None
+
+    from orchestration.definitions import build_definitions
+    from orchestration.jobs import PIPELINE_JOB_NAME
+    from orchestration.resources import WarehouseResource
+    from orderpulse.config import load_settings
+
+    resource = WarehouseResource(
+        landing_dir=str(landing_dir),
+        warehouse_path=str(paths.published),
+        as_of_date=as_of,
+        quarantine_threshold=load_settings().quarantine_threshold,
+    )
+    job = build_definitions(resource).resolve_job_def(PIPELINE_JOB_NAME)
+    with _exclusive_run(paths):
+        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+    if result.success:
+        print(_success_message(result, paths))
+        return 0
+    print(_failure_message(result), file=sys.stderr)
+    return 1
+
+
+@contextmanager
+def _exclusive_run(paths: WarehousePaths):
+    """One run at a time per warehouse; a second waits for the first to finish."""
+    with paths.run_lock.open("w") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"orderpulse: another run is building {paths.published}; waiting for it", file=sys.stderr)
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+def _materialization_metadata(result: dg.ExecuteInProcessResult, key: dg.AssetKey) -> dict:
+    for event in result.get_asset_materialization_events():
+        if event.asset_key == key:
+            return {k: v.value for k, v in event.step_materialization_data.materialization.metadata.items()}
+    return {}
+
+
+def _success_message(result: dg.ExecuteInProcessResult, paths: WarehousePaths) -> str:
+    files = rows_loaded = rows_quarantined = set_aside = 0
+    for event in result.get_asset_materialization_events():
+        metadata = event.step_materialization_data.materialization.metadata
+        if event.asset_key.path[0] == "raw":
+            files += metadata["files_new"].value
+            set_aside += metadata["files_set_aside"].value
+            rows_loaded += metadata["rows_loaded"].value
+            rows_quarantined += metadata["rows_quarantined"].value
+    published = _materialization_metadata(result, dg.AssetKey("published_warehouse"))
+    lines = [
+        f"Published {paths.published} (as of {published.get('as_of_date')}).",
+        f"New files: {files} ({set_aside} set aside); rows loaded: {rows_loaded}; "
+        f"rows quarantined: {rows_quarantined}.",
+    ]
+    if set_aside or rows_quarantined:
+        lines.append("See the load_ledger and quarantined_rows tables for reasons.")
+    return "\n".join(lines)
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    problems = []
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            if not evaluation.passed:
+                details = evaluation.metadata.get("details")
+                problems.append(
+                    f"check {evaluation.asset_check_key.name} on {evaluation.asset_key.to_user_string()} failed: "
+                    f"{details.value if details else ''}"
+                )
+        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            error = event.step_failure_data.error
+            message = error.message.strip() if error else "unknown error"
+            if "blocking asset check" not in message:
+                problems.append(f"step {event.step_key} failed: {message}")
+    return "orderpulse: run failed; the previously published warehouse is unchanged.\n" + "\n".join(
+        f"  - {p}" for p in problems
+    )
