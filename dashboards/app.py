@@ -31,7 +31,7 @@ with st.sidebar:
         st.caption(ui.as_of_caption(queries.run_info(warehouse)))
     except queries.WarehouseMissing:
         st.caption("No published warehouse yet.")
-    except Exception as error:  # noqa: BLE001 - the page itself reports the problem in full
+    except Exception as error:  # the page itself reports the problem in full
         st.caption(f"Warehouse unreadable: {type(error).__name__}")
 
 navigation.run()

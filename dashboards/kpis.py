@@ -127,9 +127,9 @@ HEADLINE_RATES: tuple[Kpi, ...] = (
     PERFECT_ORDER_INDEX,
     ON_TIME_SHIP_RATE,
 )
-SCORECARD_KPIS: tuple[Kpi, ...] = HEADLINE_RATES + (EXCEPTIONS_PER_1000, CYCLE_TIME_P50, CYCLE_TIME_P90)
+SCORECARD_KPIS: tuple[Kpi, ...] = (*HEADLINE_RATES, EXCEPTIONS_PER_1000, CYCLE_TIME_P50, CYCLE_TIME_P90)
 # Every rate column of kpi_daily / kpi_weekly / kpi_monthly, for the trend pages.
-TREND_RATES: tuple[Kpi, ...] = HEADLINE_RATES + (DAMAGE_FREE_RATE, ACCURACY_RATE)
+TREND_RATES: tuple[Kpi, ...] = (*HEADLINE_RATES, DAMAGE_FREE_RATE, ACCURACY_RATE)
 RATES_BY_COLUMN: dict[str, Kpi] = {kpi.column: kpi for kpi in TREND_RATES}
 
 

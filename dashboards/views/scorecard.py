@@ -39,7 +39,7 @@ st.caption(
 METRICS_PER_ROW = 4
 for start in range(0, len(kpis.SCORECARD_KPIS), METRICS_PER_ROW):
     row_kpis = kpis.SCORECARD_KPIS[start : start + METRICS_PER_ROW]
-    for column, kpi in zip(st.columns(METRICS_PER_ROW), row_kpis):
+    for column, kpi in zip(st.columns(METRICS_PER_ROW), row_kpis, strict=False):
         value = current[kpi.column]
         previous_value = None if previous is None else previous[kpi.column]
         unchanged = kpis.displayed_change(kpi, value, previous_value) == 0
@@ -64,7 +64,7 @@ TREND_KPIS = (
     kpis.ACCURACY_RATE,
 )
 for start in range(0, len(TREND_KPIS), 2):
-    for column, kpi in zip(st.columns(2), TREND_KPIS[start : start + 2]):
+    for column, kpi in zip(st.columns(2), TREND_KPIS[start : start + 2], strict=False):
         column.plotly_chart(
             charts.rate_trend(trend, kpi, x="period_start", period_label=f"{grain.capitalize()} starting"),
             key=f"scorecard_{kpi.column}",
