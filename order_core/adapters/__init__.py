@@ -1,0 +1,1 @@
+"""Adapters: SQLAlchemy tables and repositories, migrations, the extract writer."""

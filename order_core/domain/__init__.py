@@ -1,0 +1,1 @@
+"""The order domain: plain dataclasses and rules. Imports no database or I/O library."""

@@ -1,0 +1,58 @@
+"""Audit events: every change in the core appends one, saying what, when, who and why.
+
+`OrderEvent` rows become the contract's `oms/order_events` (only the contract's event types are
+exported; the others, such as `shipped`, are audit-only). `WarehouseEvent` rows become
+`wms/warehouse_events`. `InventoryEvent` rows audit stock changes and are not exported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+
+@dataclass(frozen=True)
+class OrderEvent:
+    order_id: str
+    event_type: str
+    at: datetime
+    actor: str
+    reason_code: str | None = None
+    note: str | None = None
+    status_after: str | None = None  # the order's status once the event happened
+
+
+@dataclass(frozen=True)
+class WarehouseEvent:
+    order_id: str
+    warehouse_id: str
+    event_type: str
+    at: datetime
+    actor: str
+    sku: str | None = None
+    quantity: int | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class InventoryEvent:
+    sku: str
+    warehouse_id: str
+    event_type: str  # received, allocated, deallocated, shipped, written_off, restocked
+    quantity: int
+    at: datetime
+    actor: str
+    order_id: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class TrackingEvent:
+    tracking_number: str
+    order_id: str
+    shipment_id: str
+    carrier: str
+    status_code: str
+    at: datetime
+    exception_code: str | None = None
+    location: str | None = None

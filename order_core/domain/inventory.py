@@ -1,0 +1,82 @@
+"""Catalog, warehouses and stock per SKU per warehouse."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from order_core.domain.errors import DomainError
+from order_core.domain.events import InventoryEvent
+
+
+@dataclass
+class Product:
+    sku: str
+    list_price: Decimal
+    # Export-controlled goods need screening before they ship outside the home countries.
+    export_restricted: bool = False
+
+
+@dataclass
+class Warehouse:
+    warehouse_id: str
+    country: str
+
+
+@dataclass
+class Customer:
+    customer_id: str
+    credit_limit: Decimal | None = None  # None: no limit (card payers)
+    open_balance: Decimal = Decimal("0")  # receivables not yet paid, kept by the finance system
+
+
+@dataclass
+class StockLevel:
+    """Stock of one SKU in one warehouse. Available to promise = on hand - allocated."""
+
+    sku: str
+    warehouse_id: str
+    on_hand: int = 0
+    allocated: int = 0
+    events: list[InventoryEvent] = field(default_factory=list, repr=False)
+
+    @property
+    def available(self) -> int:
+        return self.on_hand - self.allocated
+
+    def receive(self, quantity: int, at: datetime, actor: str, note: str | None = None) -> None:
+        if quantity <= 0:
+            raise DomainError(f"received quantity must be positive, got {quantity}")
+        self.on_hand += quantity
+        self._record("received", quantity, at, actor, None, note)
+
+    def reserve(self, quantity: int, order_id: str, at: datetime, actor: str) -> None:
+        if quantity > self.available:
+            raise DomainError(
+                f"cannot allocate {quantity} of {self.sku} at {self.warehouse_id}: {self.available} available"
+            )
+        self.allocated += quantity
+        self._record("allocated", quantity, at, actor, order_id)
+
+    def unreserve(self, quantity: int, order_id: str, at: datetime, actor: str, note: str | None = None) -> None:
+        self.allocated -= quantity
+        self._record("deallocated", quantity, at, actor, order_id, note)
+
+    def ship(self, quantity: int, order_id: str, at: datetime, actor: str) -> None:
+        self.on_hand -= quantity
+        self.allocated -= quantity
+        self._record("shipped", quantity, at, actor, order_id)
+
+    def write_off_reserved(self, quantity: int, order_id: str, at: datetime, actor: str, note: str) -> None:
+        """Reserved units that are not there (short pick) or are broken (damage): both counts drop."""
+        self.on_hand -= quantity
+        self.allocated -= quantity
+        self._record("written_off", quantity, at, actor, order_id, note)
+
+    def restock(self, quantity: int, order_id: str, at: datetime, actor: str) -> None:
+        self.on_hand += quantity
+        self._record("restocked", quantity, at, actor, order_id)
+
+    def _record(self, event_type, quantity, at, actor, order_id, note=None) -> None:
+        self.events.append(InventoryEvent(self.sku, self.warehouse_id, event_type, quantity, at, actor, order_id, note))

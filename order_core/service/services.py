@@ -1,0 +1,503 @@
+"""Use cases of the order core, one function each.
+
+Every function runs inside `with uow:` and commits; called inside an outer unit of work (a
+batch), it joins that transaction. Times are passed in (`at`) so a simulation can replay a
+quarter; live callers leave them out and get the current time. `actor` is who did it.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+
+from order_core.domain.errors import DomainError
+from order_core.domain.events import TrackingEvent
+from order_core.domain.inventory import Customer, Product, Warehouse
+from order_core.domain.orders import TRACKING_EXCEPTIONS, TRACKING_STATUSES, Order
+from order_core.domain.returns import ReturnAuthorization, ReturnRequestLine
+from order_core.domain.validation import (
+    CURRENCIES,
+    LineRequest,
+    ValidationPolicy,
+    holds_for,
+    reject_invalid_lines,
+)
+from order_core.service.payments import PaymentGateway
+from order_core.service.unit_of_work import DuplicateOrder
+
+SYSTEM = "system"
+SHIP_CUTOFF = time(14, 0)  # orders released before 14:00 UTC leave the same day
+SHIP_BY = time(20, 0)
+TRANSIT_DAYS = {"standard": 5, "expedited": 3, "overnight": 1}
+REGIONS = {"US": "NA", "CA": "NA", "MX": "NA"}  # everything else we ship to is served from Europe first
+
+
+class UnknownRecord(DomainError):
+    """An id that does not exist in the core."""
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or datetime.now(UTC)
+
+
+# ---------------------------------------------------------------------- master data
+def add_warehouse(uow, warehouse_id: str, country: str) -> None:
+    with uow:
+        if any(w.warehouse_id == warehouse_id for w in uow.master_data.warehouses()):
+            raise DomainError(f"warehouse {warehouse_id} already exists")
+        uow.master_data.add_warehouse(Warehouse(warehouse_id, country))
+        uow.commit()
+
+
+def set_product(uow, sku: str, list_price: Decimal, export_restricted: bool = False) -> None:
+    if list_price < 0:
+        raise DomainError(f"list price must not be negative, got {list_price}")
+    with uow:
+        uow.master_data.add_product(Product(sku, list_price, export_restricted))
+        uow.commit()
+
+
+def set_customer(
+    uow, customer_id: str, credit_limit: Decimal | None = None, open_balance: Decimal = Decimal("0")
+) -> None:
+    with uow:
+        uow.master_data.add_customer(Customer(customer_id, credit_limit, open_balance))
+        uow.commit()
+
+
+# ---------------------------------------------------------------------- capture
+@dataclass(frozen=True)
+class PlaceOrder:
+    channel: str
+    external_order_id: str
+    customer_id: str
+    lines: Sequence[LineRequest]
+    ship_to_country: str | None
+    ship_to_postal_code: str | None
+    currency: str = "USD"
+    service_level: str = "standard"
+    ship_complete: bool = False
+    fraud_score: int | None = None
+    ordered_at: datetime | None = None
+    promised_delivery_date: date | None = None  # EDI orders bring the customer's required date
+
+
+@dataclass(frozen=True)
+class PlacedOrder:
+    order_id: str
+    status: str
+    created: bool  # False: the request was a retry and this is the order captured earlier
+
+
+def promise(ordered_at: datetime, service_level: str) -> tuple[datetime, date]:
+    """Ship by the day's cut-off (or the next day's), deliver after the service level's transit days."""
+    ship_day = ordered_at.date() if ordered_at.timetz() < SHIP_CUTOFF.replace(tzinfo=UTC) else (
+        ordered_at.date() + timedelta(days=1)
+    )
+    promised_ship_at = datetime.combine(ship_day, SHIP_BY, tzinfo=UTC)
+    return promised_ship_at, ship_day + timedelta(days=TRANSIT_DAYS[service_level])
+
+
+def warehouse_preference(warehouses: Sequence[Warehouse], country: str | None) -> list[str]:
+    """Same country first, then same region, then the rest: the shortest trip ships."""
+    region = REGIONS.get(country or "", "EU")
+
+    def distance(w: Warehouse) -> tuple[int, str]:
+        if w.country == country:
+            return 0, w.warehouse_id
+        return (1 if REGIONS.get(w.country, "EU") == region else 2), w.warehouse_id
+
+    return [w.warehouse_id for w in sorted(warehouses, key=distance)]
+
+
+def place_order(uow, request: PlaceOrder, payments: PaymentGateway, actor: str = SYSTEM,
+                policy: ValidationPolicy = ValidationPolicy()) -> PlacedOrder:  # fmt: skip
+    return place_orders(uow, [request], payments, actor, policy)[0]
+
+
+def place_orders(uow, requests: Sequence[PlaceOrder], payments: PaymentGateway, actor: str = SYSTEM,
+                 policy: ValidationPolicy = ValidationPolicy()) -> list[PlacedOrder]:  # fmt: skip
+    """Capture orders (idempotent per channel and external id), authorize payment, validate, and
+    allocate and release the ones that pass."""
+    try:
+        with uow:
+            results = [_place(uow, request, payments, actor, policy) for request in requests]
+            uow.commit()
+            return results
+    except DuplicateOrder:
+        # A concurrent worker captured one of these first: the retry returns its order.
+        with uow:
+            results = []
+            for request in requests:
+                order = uow.orders.by_external_id(request.channel, request.external_order_id)
+                if order is None:
+                    raise
+                results.append(PlacedOrder(order.order_id, order.status, created=False))
+            return results
+
+
+def _place(uow, request: PlaceOrder, payments: PaymentGateway, actor: str, policy: ValidationPolicy) -> PlacedOrder:
+    existing = uow.orders.by_external_id(request.channel, request.external_order_id)
+    if existing is not None:
+        return PlacedOrder(existing.order_id, existing.status, created=False)
+    catalog = uow.master_data.products_by_sku(line.sku for line in request.lines)
+    reject_invalid_lines(request.lines, catalog)
+    customer = uow.master_data.customers_by_id([request.customer_id]).get(request.customer_id)
+    if customer is None:
+        raise UnknownRecord(f"unknown customer {request.customer_id!r}")
+    if request.currency not in CURRENCIES:
+        raise DomainError(f"unknown currency {request.currency!r}; expected one of {', '.join(CURRENCIES)}")
+    if request.service_level not in TRANSIT_DAYS:
+        raise DomainError(f"unknown service level {request.service_level!r}; expected one of {', '.join(TRANSIT_DAYS)}")
+    ordered_at = _now(request.ordered_at)
+    promised_ship_at, promised_delivery = promise(ordered_at, request.service_level)
+    order = Order.capture(
+        order_id=uow.ids.new("SO"),
+        channel=request.channel,
+        external_order_id=request.external_order_id,
+        customer_id=request.customer_id,
+        ordered_at=ordered_at,
+        promised_ship_at=promised_ship_at,
+        promised_delivery_date=request.promised_delivery_date or promised_delivery,
+        ship_to_country=request.ship_to_country,
+        ship_to_postal_code=request.ship_to_postal_code,
+        currency=request.currency,
+        service_level=request.service_level,
+        ship_complete=request.ship_complete,
+        lines=request.lines,
+        actor=actor,
+    )
+    uow.orders.add(order)
+    authorization = payments.authorize(order.order_id, order.order_total, order.currency)
+    if not authorization.approved:
+        order.record_payment_failure(authorization.decline_reason or "declined", ordered_at, actor)
+        return PlacedOrder(order.order_id, order.status, created=True)
+    order.authorize_payment(ordered_at, actor)
+    holds = holds_for(
+        lines=request.lines,
+        catalog=catalog,
+        customer=customer,
+        ship_to_country=request.ship_to_country,
+        ship_to_postal_code=request.ship_to_postal_code,
+        fraud_score=request.fraud_score,
+        policy=policy,
+    )
+    order.apply_validation(holds, ordered_at, actor)
+    if not holds:
+        _allocate_and_release(uow, order, ordered_at, actor)
+    return PlacedOrder(order.order_id, order.status, created=True)
+
+
+def _allocate_and_release(uow, order: Order, at: datetime, actor: str) -> None:
+    stock = uow.stock.for_skus(line.sku for line in order.lines)
+    order.allocate(stock, warehouse_preference(uow.master_data.warehouses(), order.ship_to_country), at, actor)
+    if order.can_release:
+        order.release_to_warehouse(at, actor)
+
+
+def _get_order(uow, order_id: str) -> Order:
+    order = uow.orders.get(order_id)
+    if order is None:
+        raise UnknownRecord(f"unknown order {order_id!r}")
+    return order
+
+
+def retry_payment(uow, order_id: str, payments: PaymentGateway, at: datetime | None = None,
+                  actor: str = SYSTEM, policy: ValidationPolicy = ValidationPolicy()) -> str:  # fmt: skip
+    at = _now(at)
+    with uow:
+        order = _get_order(uow, order_id)
+        authorization = payments.authorize(order.order_id, order.order_total, order.currency)
+        if not authorization.approved:
+            order.record_payment_failure(authorization.decline_reason or "declined", at, actor)
+        else:
+            order.authorize_payment(at, actor)
+            catalog = uow.master_data.products_by_sku(line.sku for line in order.lines)
+            customer = uow.master_data.customers_by_id([order.customer_id])[order.customer_id]
+            holds = holds_for(
+                lines=[LineRequest(line.sku, line.quantity_ordered, line.unit_price) for line in order.lines],
+                catalog=catalog,
+                customer=customer,
+                ship_to_country=order.ship_to_country,
+                ship_to_postal_code=order.ship_to_postal_code,
+                fraud_score=None,
+                policy=policy,
+            )
+            order.apply_validation(holds, at, actor)
+            if not holds:
+                _allocate_and_release(uow, order, at, actor)
+        uow.commit()
+        return order.status
+
+
+# ---------------------------------------------------------------------- holds
+def place_hold(uow, order_id: str, reason: str, actor: str, note: str, at: datetime | None = None) -> str:
+    with uow:
+        order = _get_order(uow, order_id)
+        order.place_hold(reason, _now(at), actor, note)
+        uow.commit()
+        return order.status
+
+
+def release_hold(uow, order_id: str, reason: str, actor: str, note: str, at: datetime | None = None) -> str:
+    """A named person releases a hold with a reason; releasing the last one allocates the order."""
+    at = _now(at)
+    with uow:
+        order = _get_order(uow, order_id)
+        order.release_hold(reason, at, actor, note)
+        if order.status == "validated":
+            _allocate_and_release(uow, order, at, actor)
+        uow.commit()
+        return order.status
+
+
+def correct_address(uow, order_id: str, country: str, postal_code: str, actor: str, note: str,
+                    at: datetime | None = None) -> None:  # fmt: skip
+    with uow:
+        _get_order(uow, order_id).correct_address(country, postal_code, _now(at), actor, note)
+        uow.commit()
+
+
+# ---------------------------------------------------------------------- inventory
+def receive_stock(uow, sku: str, warehouse_id: str, quantity: int, at: datetime | None = None,
+                  actor: str = SYSTEM, note: str | None = None) -> list[str]:  # fmt: skip
+    """Put received units on hand and allocate waiting backorders, oldest first.
+    Returns the orders that got stock."""
+    at = _now(at)
+    with uow:
+        if not uow.master_data.products_by_sku([sku]):
+            raise UnknownRecord(f"unknown SKU {sku!r}")
+        warehouses = uow.master_data.warehouses()
+        if warehouse_id not in {w.warehouse_id for w in warehouses}:
+            raise UnknownRecord(f"unknown warehouse {warehouse_id!r}")
+        # Lock order: waiting orders first, then stock (as every other use case does).
+        waiting = uow.orders.get_many(uow.orders.ids_waiting_for(sku))
+        uow.stock.level(sku, warehouse_id).receive(quantity, at, actor, note)
+        filled = []
+        for order in sorted(waiting.values(), key=lambda o: (o.ordered_at, o.order_id)):
+            stock = uow.stock.for_skus(line.sku for line in order.lines)
+            if order.allocate(stock, warehouse_preference(warehouses, order.ship_to_country), at, actor):
+                filled.append(order.order_id)
+                if order.can_release:
+                    order.release_to_warehouse(at, actor)
+            if not any(level.available for level in uow.stock.for_skus([sku])[sku]):
+                break
+        uow.commit()
+        return filled
+
+
+def stock_levels(uow) -> list[tuple[str, str, int, int]]:
+    with uow:
+        return [(lv.sku, lv.warehouse_id, lv.on_hand, lv.allocated) for lv in uow.stock.all_levels()]
+
+
+# ---------------------------------------------------------------------- warehouse
+@dataclass(frozen=True)
+class PickConfirmation:
+    order_id: str
+    warehouse_id: str
+    short: Mapping[str, int] = field(default_factory=dict)
+    damaged: Mapping[str, int] = field(default_factory=dict)
+    mis_picked: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class ShipConfirmation:
+    order_id: str
+    warehouse_id: str
+    carrier: str
+    service_level: str
+    tracking_number: str
+
+
+def pick(uow, confirmations: Sequence[PickConfirmation], at: datetime | None = None, actor: str = SYSTEM) -> None:
+    at = _now(at)
+    with uow:
+        orders = _get_orders(uow, [c.order_id for c in confirmations])
+        stock = uow.stock.for_skus(line.sku for order in orders.values() for line in order.lines)
+        for c in confirmations:
+            orders[c.order_id].pick(c.warehouse_id, stock, at, actor, c.short, c.damaged, c.mis_picked)
+        uow.commit()
+
+
+def pack(uow, work: Sequence[tuple[str, str]], at: datetime | None = None, actor: str = SYSTEM) -> None:
+    """Pack (order id, warehouse id) pairs."""
+    at = _now(at)
+    with uow:
+        orders = _get_orders(uow, [order_id for order_id, _ in work])
+        for order_id, warehouse_id in work:
+            orders[order_id].pack(warehouse_id, at, actor)
+        uow.commit()
+
+
+def ship(uow, confirmations: Sequence[ShipConfirmation], at: datetime | None = None, actor: str = SYSTEM) -> list[str]:
+    """Ship and invoice what was packed; returns the shipment ids."""
+    at = _now(at)
+    with uow:
+        orders = _get_orders(uow, [c.order_id for c in confirmations])
+        stock = uow.stock.for_skus(line.sku for order in orders.values() for line in order.lines)
+        shipment_ids = []
+        for c in confirmations:
+            shipment = orders[c.order_id].ship(
+                warehouse_id=c.warehouse_id,
+                shipment_id=uow.ids.new("SH"),
+                invoice_id=uow.ids.new("INV"),
+                carrier=c.carrier,
+                service_level=c.service_level,
+                tracking_number=c.tracking_number,
+                stock_by_sku=stock,
+                at=at,
+                actor=actor,
+            )
+            shipment_ids.append(shipment.shipment_id)
+        uow.commit()
+        return shipment_ids
+
+
+def _get_orders(uow, order_ids: Sequence[str]) -> dict[str, Order]:
+    orders = uow.orders.get_many(order_ids)
+    unknown = sorted(set(order_ids) - set(orders))
+    if unknown:
+        raise UnknownRecord(f"unknown order {unknown[0]!r}")
+    return orders
+
+
+# ---------------------------------------------------------------------- carrier
+@dataclass(frozen=True)
+class TrackingUpdate:
+    tracking_number: str
+    status_code: str
+    at: datetime
+    exception_code: str | None = None
+    location: str | None = None
+
+
+def record_tracking_events(uow, updates: Sequence[TrackingUpdate], actor: str = "carrier") -> None:
+    """A carrier feed: append each event; deliveries, losses and returns to sender update the order."""
+    for u in updates:
+        if u.status_code not in TRACKING_STATUSES:
+            raise DomainError(f"unknown tracking status {u.status_code!r}; expected one of {', '.join(TRACKING_STATUSES)}")
+        if (u.status_code == "exception") != (u.exception_code is not None):
+            raise DomainError("an exception code goes with status 'exception', and only with it")
+        if u.exception_code is not None and u.exception_code not in TRACKING_EXCEPTIONS:
+            raise DomainError(
+                f"unknown exception code {u.exception_code!r}; expected one of {', '.join(TRACKING_EXCEPTIONS)}"
+            )
+    with uow:
+        shipments = uow.orders.shipments_by_tracking(u.tracking_number for u in updates)
+        unknown = sorted({u.tracking_number for u in updates} - set(shipments))
+        if unknown:
+            raise UnknownRecord(f"unknown tracking number {unknown[0]!r}")
+        final = [_ends_journey(u) for u in updates]
+        orders = uow.orders.get_many(shipments[u.tracking_number][0] for u, ends in zip(updates, final) if ends)
+        for u, ends in zip(updates, final):
+            order_id, shipment_id, carrier = shipments[u.tracking_number]
+            uow.tracking.add(
+                TrackingEvent(u.tracking_number, order_id, shipment_id, carrier, u.status_code, u.at, u.exception_code,
+                              u.location)
+            )  # fmt: skip
+            if ends:
+                orders[order_id].apply_tracking(u.tracking_number, u.status_code, u.exception_code, u.at, actor)
+        uow.commit()
+
+
+def _ends_journey(update: TrackingUpdate) -> bool:
+    return update.status_code in ("delivered", "returned_to_sender") or update.exception_code == "lost"
+
+
+# ---------------------------------------------------------------------- ending an order
+def cancel_order(uow, order_id: str, reason: str, actor: str, note: str | None = None,
+                 at: datetime | None = None) -> None:  # fmt: skip
+    with uow:
+        order = _get_order(uow, order_id)
+        order.cancel(reason, uow.stock.for_skus(line.sku for line in order.lines), _now(at), actor, note)
+        uow.commit()
+
+
+def short_close(uow, order_id: str, actor: str, note: str, at: datetime | None = None) -> None:
+    with uow:
+        order = _get_order(uow, order_id)
+        order.short_close(uow.stock.for_skus(line.sku for line in order.lines), _now(at), actor, note)
+        uow.commit()
+
+
+def close_orders(uow, order_ids: Sequence[str], at: datetime | None = None, actor: str = SYSTEM) -> None:
+    at = _now(at)
+    with uow:
+        for order in _get_orders(uow, order_ids).values():
+            order.close(at, actor)
+        uow.commit()
+
+
+def issue_credit_memo(uow, order_id: str, amount: Decimal, reason_code: str, actor: str, note: str | None = None,
+                      invoice_id: str | None = None, at: datetime | None = None) -> str:  # fmt: skip
+    """Credit part of an invoice (the order's first one unless named)."""
+    with uow:
+        order = _get_order(uow, order_id)
+        if invoice_id is None:
+            if not order.invoices:
+                raise DomainError(f"order {order_id} has no invoice to credit")
+            invoice_id = order.invoices[0].invoice_id
+        memo = order.issue_credit_memo(
+            credit_memo_id=uow.ids.new("CM"),
+            invoice_id=invoice_id,
+            amount=amount,
+            reason_code=reason_code,
+            at=_now(at),
+            actor=actor,
+            note=note,
+        )
+        uow.commit()
+        return memo.credit_memo_id
+
+
+# ---------------------------------------------------------------------- returns
+def open_return(uow, order_id: str, lines: Sequence[ReturnRequestLine], actor: str,
+                at: datetime | None = None) -> str:  # fmt: skip
+    with uow:
+        order = _get_order(uow, order_id)
+        already: dict[str, int] = defaultdict(int)
+        for earlier in uow.returns.for_order(order_id):
+            for line in earlier.lines:
+                already[line.sku] += line.quantity
+        rma = ReturnAuthorization.request(
+            rma_id=uow.ids.new("RMA"), order=order, lines=lines, already_returned=already, at=_now(at), actor=actor
+        )
+        uow.returns.add(rma)
+        uow.commit()
+        return rma.rma_id
+
+
+def _get_return(uow, rma_id: str) -> ReturnAuthorization:
+    rma = uow.returns.get(rma_id)
+    if rma is None:
+        raise UnknownRecord(f"unknown return {rma_id!r}")
+    return rma
+
+
+def receive_return(uow, rma_id: str, dispositions: Mapping[str, str], actor: str,
+                   at: datetime | None = None) -> None:  # fmt: skip
+    with uow:
+        rma = _get_return(uow, rma_id)
+        order = _get_order(uow, rma.order_id)
+        stock = uow.stock.for_skus(line.sku for line in rma.lines)
+        rma.receive(order=order, dispositions=dispositions, stock_by_sku=stock, at=_now(at), actor=actor)
+        uow.commit()
+
+
+def refund_return(uow, rma_id: str, actor: str, at: datetime | None = None) -> None:
+    with uow:
+        rma = _get_return(uow, rma_id)
+        order = _get_order(uow, rma.order_id)
+        rma.refund(order=order, new_credit_memo_id=lambda: uow.ids.new("CM"), at=_now(at), actor=actor)
+        uow.commit()
+
+
+# ---------------------------------------------------------------------- reading
+def order_history(uow, order_id: str) -> tuple[Order, list[tuple]]:
+    with uow:
+        order = _get_order(uow, order_id)
+        return order, uow.orders.history(order_id)
