@@ -128,7 +128,9 @@ ENTITY_QUERIES = {
 }
 
 
-def build_base_tables(conn: duckdb.DuckDBPyConnection, orders: int, days: int, start: dt.date, seed: int) -> None:
+def build_base_tables(
+    conn: duckdb.DuckDBPyConnection, orders: int, days: int, start: dt.date, seed: int
+) -> None:
     """Orders `o`, lines `l` and shipments `s`, each row with a seeded hash `h` for its draws."""
     conn.execute(
         f"""
@@ -158,8 +160,12 @@ def build_base_tables(conn: duckdb.DuckDBPyConnection, orders: int, days: int, s
         from o, range(1, o.line_count + 1) as r(n)
         """
     )
-    conn.execute("create or replace temp table totals as select order_id, sum(quantity_ordered * unit_price) as t from l group by 1")
-    conn.execute("create or replace temp table o2 as select o.*, totals.t as order_total from o join totals using (order_id)")
+    conn.execute(
+        "create or replace temp table totals as select order_id, sum(quantity_ordered * unit_price) as t from l group by 1"
+    )
+    conn.execute(
+        "create or replace temp table o2 as select o.*, totals.t as order_total from o join totals using (order_id)"
+    )
     conn.execute("drop table o")
     conn.execute("alter table o2 rename to o")
     conn.execute(
@@ -186,8 +192,13 @@ def build_base_tables(conn: duckdb.DuckDBPyConnection, orders: int, days: int, s
 
 
 def write_landing(
-    landing: Path, orders: int, days: int = 90, start: dt.date = dt.date(2024, 1, 1), seed: int = 7,
-    file_format: str = "csv", files_per_entity: int = 1,
+    landing: Path,
+    orders: int,
+    days: int = 90,
+    start: dt.date = dt.date(2024, 1, 1),
+    seed: int = 7,
+    file_format: str = "csv",
+    files_per_entity: int = 1,
 ) -> int:
     """Write the landing folder; returns the number of rows written."""
     conn = duckdb.connect()
@@ -202,7 +213,11 @@ def write_landing(
         for part in range(files_per_entity):
             target = folder / f"extract-{part:04d}.{fmt}"
             selection = f"select * exclude (_n) from e where _n % {files_per_entity} = {part} order by _n"
-            options = {"csv": "(format csv, header)", "parquet": "(format parquet)", "jsonl": "(format json)"}[fmt]
+            options = {
+                "csv": "(format csv, header)",
+                "parquet": "(format parquet)",
+                "jsonl": "(format json)",
+            }[fmt]
             conn.execute(f"copy ({selection}) to '{target}.tmp' {options}")
             Path(f"{target}.tmp").rename(target)  # land atomically, as the contract asks
         rows += conn.execute("select count(*) from e").fetchone()[0]

@@ -101,7 +101,9 @@ def record_stray_files(conn: duckdb.DuckDBPyConnection, landing_dir: Path, run_i
     return [_load_one(conn, landing_dir, landed, run_id) for landed in strays]
 
 
-def _load_one(conn: duckdb.DuckDBPyConnection, landing_dir: Path, landed: LandedFile, run_id: str) -> FileLoad:
+def _load_one(
+    conn: duckdb.DuckDBPyConnection, landing_dir: Path, landed: LandedFile, run_id: str
+) -> FileLoad:
     file_path = str(landed.path.relative_to(landing_dir))
     entity_name = landed.entity.table if landed.entity else None
     sha256 = sha256_of(landed.path)
@@ -115,7 +117,8 @@ def _load_one(conn: duckdb.DuckDBPyConnection, landing_dir: Path, landed: Landed
     if seen is not None:
         first_path, _ = seen
         already_noted = conn.execute(
-            "select count(*) from ops.load_ledger where file_sha256 = ? and file_path = ?", [sha256, file_path]
+            "select count(*) from ops.load_ledger where file_sha256 = ? and file_path = ?",
+            [sha256, file_path],
         ).fetchone()[0]
         if already_noted:
             return FileLoad(file_path, entity_name, ALREADY_SEEN, None, None, 0, None)
@@ -128,26 +131,63 @@ def _load_one(conn: duckdb.DuckDBPyConnection, landing_dir: Path, landed: Landed
         if landed.entity is None:
             raise FileRejected("not under <source>/<entity>/ of the extract contract")
         if landed.file_format is None:
-            raise FileRejected(f"unsupported file extension {landed.path.suffix!r} (csv, parquet, jsonl, ndjson)")
+            raise FileRejected(
+                f"unsupported file extension {landed.path.suffix!r} (csv, parquet, jsonl, ndjson)"
+            )
         rows_landed = _read_as_text(conn, landed)
         rows_quarantined = _type_check_and_insert(conn, landed.entity, file_path, sha256, file_seq, run_id)
         rows_loaded = rows_landed - rows_quarantined
-        _write_ledger(conn, landed, file_path, sha256, file_seq, LOADED, None, rows_landed, rows_loaded, rows_quarantined, run_id)
+        _write_ledger(
+            conn,
+            landed,
+            file_path,
+            sha256,
+            file_seq,
+            LOADED,
+            None,
+            rows_landed,
+            rows_loaded,
+            rows_quarantined,
+            run_id,
+        )
         conn.execute("commit")
         return FileLoad(file_path, entity_name, LOADED, None, rows_landed, rows_loaded, rows_quarantined)
     except (FileRejected, duckdb.Error) as problem:
         conn.execute("rollback")
         reason = problem.reason if isinstance(problem, FileRejected) else _short_reader_error(problem)
         rows_landed = problem.rows_landed if isinstance(problem, FileRejected) else None
-        _write_ledger(conn, landed, file_path, sha256, file_seq, QUARANTINED, reason, rows_landed, 0, rows_landed, run_id)
+        _write_ledger(
+            conn,
+            landed,
+            file_path,
+            sha256,
+            file_seq,
+            QUARANTINED,
+            reason,
+            rows_landed,
+            0,
+            rows_landed,
+            run_id,
+        )
         return FileLoad(file_path, entity_name, QUARANTINED, reason, rows_landed, 0, rows_landed)
     finally:
         conn.execute("drop table if exists _landed")
         conn.execute("drop table if exists _landed_json")
 
 
-def _write_ledger(conn, landed, file_path, sha256, file_seq, status, reason, rows_landed, rows_loaded, rows_quarantined, run_id):
-    next_seq = conn.execute("select coalesce(max(file_seq), 0) + 1 from ops.load_ledger").fetchone()[0]
+def _write_ledger(
+    conn,
+    landed,
+    file_path,
+    sha256,
+    file_seq,
+    status,
+    reason,
+    rows_landed,
+    rows_loaded,
+    rows_quarantined,
+    run_id,
+):
     conn.execute(
         "insert into ops.load_ledger values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
@@ -196,7 +236,10 @@ def _read_as_text(conn: duckdb.DuckDBPyConnection, landed: LandedFile) -> int:
             f"select * from read_csv(?, header = true, auto_detect = false, columns = {columns},"
             " delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false)"
         )
-        conn.execute(f"create temp table _landed as select row_number() over () as _row_number, * from ({select})", [path])
+        conn.execute(
+            f"create temp table _landed as select row_number() over () as _row_number, * from ({select})",
+            [path],
+        )
     elif landed.file_format == "parquet":
         names = [row[0] for row in conn.execute("describe select * from read_parquet(?)", [path]).fetchall()]
         casts = ", ".join(f'cast("{_ident(n)}" as varchar) as "{_ident(n)}"' for n in names)
@@ -213,7 +256,7 @@ def _read_as_text(conn: duckdb.DuckDBPyConnection, landed: LandedFile) -> int:
                 "select distinct unnest(json_keys(json)) as name from _landed_json order by name"
             ).fetchall()
         ]
-        fields = ", ".join(f"json ->> {_sql_string(n)} as \"{_ident(n)}\"" for n in names)
+        fields = ", ".join(f'json ->> {_sql_string(n)} as "{_ident(n)}"' for n in names)
         conn.execute(
             f"create temp table _landed as select row_number() over () as _row_number{', ' if fields else ''}{fields}"
             " from _landed_json"
@@ -321,7 +364,9 @@ def _type_check_and_insert(
     extras = [n for n in landed_names if n not in contract]
     extra_json = _json_object(extras) if extras else "null"
     problems = _problems(entity)
-    first_bad_column = "case " + " ".join(f"when {cond} then {_sql_string(col)}" for col, cond, _ in problems) + " end"
+    first_bad_column = (
+        "case " + " ".join(f"when {cond} then {_sql_string(col)}" for col, cond, _ in problems) + " end"
+    )
     all_reasons = ", ".join(
         f"case when {cond} then {_sql_string(col)} || ': ' || {reason} end" for col, cond, reason in problems
     )

@@ -1,6 +1,5 @@
 """The dbt project as Dagster assets; dbt tests become asset checks."""
 
-
 import json
 import os
 import sys
@@ -19,7 +18,9 @@ DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)
-def orderpulse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+def orderpulse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
+):
     # dbt runs in its own process and finds the work database through its profile.
     os.environ["ORDERPULSE_WORK_DB"] = str(warehouse.paths.work_db)
     args = ["build", "--exclude-resource-type", "unit_test"]  # unit tests run in the test suite

@@ -22,7 +22,10 @@ def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
         jobs=[pipeline_job],
         schedules=[daily_pipeline_schedule],
         sensors=[landing_sensor],
-        resources={"warehouse": warehouse, "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE)},
+        resources={
+            "warehouse": warehouse,
+            "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
+        },
     )
 
 

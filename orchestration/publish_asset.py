@@ -1,6 +1,5 @@
 """The published warehouse: built only after every blocking check upstream passed."""
 
-
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
@@ -17,7 +16,9 @@ from warehouse.publish import publish
     description="The DuckDB file analysts and dashboards open read-only: every mart, the load ledger, "
     "quarantined rows, data-quality results and run_info. Replaced atomically by each run.",
 )
-def published_warehouse(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     summary = publish(warehouse.paths, context.run_id, warehouse.landing)
     return dg.MaterializeResult(
         metadata={

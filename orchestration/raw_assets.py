@@ -1,6 +1,5 @@
 """One Dagster asset per raw entity of the extract contract, with its load checks."""
 
-
 import datetime as dt
 from contextlib import closing
 
@@ -67,7 +66,9 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
     description="Files in the landing folder outside any contract <source>/<entity>/ path, set aside "
     "with a reason so that nothing is ignored silently.",
 )
-def unrecognized_files(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+def unrecognized_files(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource
+) -> dg.MaterializeResult:
     with closing(warehouse.connect_work_db()) as conn:
         loads = record_stray_files(conn, warehouse.landing, context.run_id)
     for load in loads:
@@ -102,7 +103,9 @@ def build_reconciliation_check(entity: Entity) -> dg.AssetChecksDefinition:
     def _rows_reconcile(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
         with closing(warehouse.connect_work_db()) as conn:
             mismatches = []
-            for path, sha256, landed, loaded, quarantined in _this_runs_files(conn, context.run.run_id, entity):
+            for path, sha256, landed, loaded, quarantined in _this_runs_files(
+                conn, context.run.run_id, entity
+            ):
                 in_raw = conn.execute(
                     f"select count(*) from raw.{entity.table} where _file_sha256 = ?", [sha256]
                 ).fetchone()[0]
@@ -116,7 +119,10 @@ def build_reconciliation_check(entity: Entity) -> dg.AssetChecksDefinition:
                     )
         return dg.AssetCheckResult(
             passed=not mismatches,
-            metadata={"files_not_reconciling": len(mismatches), "details": "\n".join(mismatches) or "all reconcile"},
+            metadata={
+                "files_not_reconciling": len(mismatches),
+                "details": "\n".join(mismatches) or "all reconcile",
+            },
         )
 
     return _rows_reconcile
@@ -161,7 +167,9 @@ def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
         with closing(warehouse.connect_work_db()) as conn:
             shas = [row[1] for row in _this_runs_files(conn, context.run.run_id, entity)]
             if not shas:
-                return dg.AssetCheckResult(passed=True, metadata={"rows_checked": 0, "details": "no new files"})
+                return dg.AssetCheckResult(
+                    passed=True, metadata={"rows_checked": 0, "details": "no new files"}
+                )
             columns = ", ".join(f'"{name}"' for name in entity.column_names)
             frame = conn.execute(
                 f"select {columns} from raw.{entity.table} where _file_sha256 in (select unnest(?))", [shas]

@@ -1,6 +1,5 @@
 """Start a run when new files land: one run per set of new files, never two."""
 
-
 import hashlib
 import json
 
@@ -25,7 +24,8 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
     # The sensor never opens the warehouse (a run may hold it); it remembers what it
     # already requested in its cursor instead.
     landing_files = {
-        str(f.path.relative_to(landing)): [f.modified_ns, f.path.stat().st_size] for f in scan_landing(landing)
+        str(f.path.relative_to(landing)): [f.modified_ns, f.path.stat().st_size]
+        for f in scan_landing(landing)
     }
     new_files = new_landed_files(landing_files, context.cursor)
     if not new_files:

@@ -60,7 +60,7 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
     _fsync(staging_file)
     os.replace(staging_file, paths.published)
     _fsync(paths.published.parent)
-    return PublishedSummary(paths.published, tuple(sorted(sources)) + ("run_info",), as_of_date)
+    return PublishedSummary(paths.published, (*sorted(sources), "run_info"), as_of_date)
 
 
 def _write_run_info(conn: duckdb.DuckDBPyConnection, run_id: str, landing_dir: Path) -> dt.date | None:
@@ -99,7 +99,7 @@ def _copy_comments(conn: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> 
             [schema, table],
         ).fetchall():
             conn.execute(
-                f"comment on column published.main.\"{name}\".\"{column}\" is '{_escape(column_comment)}'"
+                f'comment on column published.main."{name}"."{column}" is \'{_escape(column_comment)}\''
             )
 
 

@@ -8,8 +8,8 @@ with latest_events as (
 
 select
     {% if var('as_of_date') -%}
-    cast('{{ var("as_of_date") }}' as date) as as_of_date,
+        cast('{{ var("as_of_date") }}' as date) as as_of_date,
     {%- else -%}
-    cast(max(latest_event_at) as date) as as_of_date,
+        cast(max(latest_event_at) as date) as as_of_date,
     {%- endif %}
 from latest_events

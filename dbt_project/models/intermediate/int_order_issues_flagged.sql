@@ -12,13 +12,15 @@ returns as (select * from {{ ref('stg_returns__return_lines') }}),
 issues as (
     select order_id, 'damaged' as issue from damaged_in_transit
     union all
-    select order_id, 'damaged' as issue from returns where reason_code = 'damaged'
+    select order_id, 'damaged' as issue from returns
+    where reason_code = 'damaged'
     union all
     select order_id, 'inaccurate' as issue
     from {{ ref('stg_wms__warehouse_events') }}
     where event_type = 'mis_pick'
     union all
-    select order_id, 'inaccurate' as issue from returns where reason_code = 'wrong_item'
+    select order_id, 'inaccurate' as issue from returns
+    where reason_code = 'wrong_item'
     union all
     select order_id, 'inaccurate' as issue
     from {{ ref('stg_oms__credit_memos') }}

@@ -119,7 +119,9 @@ select
     shipment_count > 0 and coalesce(last_shipped_at <= promised_ship_at, false) as on_time_ship,
     fully_delivered,
     ---------- cycle times (hours), for fully delivered orders
-    case when fully_delivered then {{ hours_between('ordered_at', 'last_delivered_at') }} end as cycle_time_hours,
+    case
+        when fully_delivered then {{ hours_between('ordered_at', 'last_delivered_at') }}
+    end as cycle_time_hours,
     case
         when fully_delivered then {{ hours_between('ordered_at', 'first_shipped_at') }}
     end as order_to_ship_hours,

@@ -1,0 +1,46 @@
+# Two commands on a fresh machine with Python 3.11+ and make:
+#   make demo   simulate orders, run the pipeline once, serve the dashboard
+#   make test   the whole suite (lint, unit, dbt, Dagster, dashboard, browser)
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DIR ?= data/demo
+PORT ?= 8501
+
+.PHONY: install demo test lint format bench clean
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	cd dbt_project && ../$(BIN)/sqlfluff lint models macros --processes 2
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+	cd dbt_project && ../$(BIN)/sqlfluff fix models --processes 2
+
+test: $(STAMP)
+	bash scripts/ensure_chromium.sh
+	$(MAKE) lint
+	$(BIN)/pytest
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.pipeline --orders $${ORDERS:-1000000}
+
+clean:
+	rm -rf $(VENV) dbt_project/target dbt_project/logs data
