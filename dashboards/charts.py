@@ -23,17 +23,19 @@ def _base_layout(figure: go.Figure, title: str, y_title: str) -> go.Figure:
     return figure
 
 
-def _add_benchmark(figure: go.Figure, kpi: Kpi) -> None:
+def _add_benchmark(figure: go.Figure, kpi: Kpi, values: pd.Series) -> None:
     """The kpis.md benchmark as a labelled dashed line, so a gap to best-in-class is visible at a glance."""
     if kpi.benchmark is None:
         return
+    # Write the label on the side of the line away from most of the data, so the two do not overlap.
+    data_mostly_above = not values.empty and values.median() >= kpi.benchmark.value
     figure.add_hline(
         y=kpi.benchmark.value,
         line={"color": BENCHMARK_COLOR, "dash": "dash", "width": 1.5},
         label={
             "text": kpi.benchmark.label,
             "textposition": "end",
-            "yanchor": "bottom",
+            "yanchor": "top" if data_mostly_above else "bottom",
             "font": {"color": BENCHMARK_COLOR, "size": 11},
         },
         name=kpi.benchmark.label,
@@ -77,16 +79,16 @@ def rate_trend(
         periods = sorted(frame[x].unique())
         if len(periods) <= MAX_PERIOD_TICKS:
             figure.update_xaxes(tickmode="array", tickvals=periods, tickformat="%Y-%m-%d")
-    _add_benchmark(figure, kpi)
-    _include_benchmark_in_range(figure, frame, kpi)
+    values = pd.to_numeric(frame[kpi.column], errors="coerce").dropna()
+    _add_benchmark(figure, kpi, values)
+    _include_benchmark_in_range(figure, values, kpi)
     return figure
 
 
-def _include_benchmark_in_range(figure: go.Figure, frame: pd.DataFrame, kpi: Kpi) -> None:
+def _include_benchmark_in_range(figure: go.Figure, values: pd.Series, kpi: Kpi) -> None:
     # Plotly's autorange ignores shapes, so a series well below target would push the line off-chart.
     if kpi.benchmark is None:
         return
-    values = pd.to_numeric(frame[kpi.column], errors="coerce").dropna()
     low = min([kpi.benchmark.value, *values.tolist()])
     high = max([kpi.benchmark.value, *values.tolist()])
     padding = max((high - low) * 0.1, 0.002)

@@ -89,10 +89,17 @@ def test_rate_trend_draws_one_line_per_series_and_the_labelled_benchmark():
     [benchmark] = figure.layout.shapes
     assert (benchmark.y0, benchmark.y1) == (0.98, 0.98)
     assert benchmark.label.text == "Walmart OTIF target 98.00%"
+    assert benchmark.label.yanchor == "bottom"  # data below the target: label above the line
     assert figure.layout.yaxis.tickformat == ".2%"
     # The target stays inside the visible range even though every value is below it.
     low, high = figure.layout.yaxis.range
     assert low < 0.90 and high > 0.98
+
+
+def test_benchmark_label_goes_below_the_line_when_the_data_is_above_it():
+    frame = weekly_frame().assign(otif_rate=[0.99, 0.995, 0.99, 0.999])
+    figure = charts.rate_trend(frame, kpis.OTIF_RATE, x="period_start", series="dimension_value")
+    assert figure.layout.shapes[0].label.yanchor == "top"
 
 
 def test_rate_trend_without_benchmark_draws_no_reference_line():

@@ -1,0 +1,109 @@
+"""The real thing: `serve` starts Streamlit, headless Debian chromium renders the scorecard."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from dashboard_warehouse import build_published_warehouse, free_port
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+STARTUP_SECONDS = 45
+RENDER_MILLISECONDS = 30_000
+
+# serve() as `orderpulse dashboard` calls it, in a process of its own so Ctrl-C can be sent to it.
+SERVE_SCRIPT = (
+    "import sys; from dashboards.serve import serve; sys.exit(serve(sys.argv[1], int(sys.argv[2])))"
+)
+
+
+def require_chromium() -> None:
+    if CHROMIUM.exists():
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{CHROMIUM} is missing on CI: install Debian's chromium package")
+    pytest.skip(f"{CHROMIUM} is not installed (set CI=true to make this a failure)")
+
+
+def wait_until_healthy(port: int, server: subprocess.Popen) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"the dashboard exited early with code {server.returncode}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    pytest.fail(f"the dashboard did not answer on port {port} within {STARTUP_SECONDS} s")
+
+
+@pytest.mark.browser
+def test_served_scorecard_renders_in_chromium_and_stops_on_ctrl_c(tmp_path, warehouse_path):
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(warehouse_path), str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # A process group of its own, so the test can press "Ctrl-C" on it like a terminal would.
+        start_new_session=True,
+    )
+    try:
+        first_line = server.stdout.readline().strip()
+        assert first_line == f"Dashboard: http://localhost:{port}"
+        wait_until_healthy(port, server)
+
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 2200})
+                page.goto(f"http://localhost:{port}/")
+                otif = page.get_by_test_id("stMetric").filter(has_text="OTIF")
+                expect(otif.get_by_test_id("stMetricValue")).to_have_text(
+                    "96.50%", timeout=RENDER_MILLISECONDS
+                )
+                expect(otif.get_by_test_id("stMetricDelta")).to_contain_text("+1.50 pp")
+                expect(page.get_by_text("Walmart OTIF target 98.00%").first).to_be_visible()
+                page.screenshot(path=tmp_path / "scorecard.png", full_page=True)
+
+                # A run publishes a new file by rename while the app is up: a reload shows it.
+                build_published_warehouse(warehouse_path, run_id="run-republished")
+                page.reload()
+                expect(page.get_by_text("run-republished").first).to_be_visible(timeout=RENDER_MILLISECONDS)
+            finally:
+                browser.close()
+        assert (tmp_path / "scorecard.png").stat().st_size > 10_000
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGINT)
+        try:
+            exit_code = server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            raise
+        output = server.stdout.read()
+        server.stdout.close()
+
+    assert exit_code == 0, output
+    assert "Dashboard stopped." in output
