@@ -54,11 +54,11 @@ def rate_trend(
     x: str,
     series: str | None = None,
     title: str = "",
-    period_label: str | None = None,
+    period_tick_format: str | None = None,
 ) -> go.Figure:
     """One line per value of `series` (or a single line) of a rate over `x`, with its benchmark.
 
-    `period_label` (e.g. "Week starting") marks `x` as period starts rather than days.
+    `period_tick_format` (e.g. "%b %d") marks `x` as period starts: one tick per period in that format.
     """
     figure = go.Figure()
     groups = [(kpi.label, frame)] if series is None else list(frame.groupby(series, sort=True))
@@ -73,12 +73,13 @@ def rate_trend(
             )
         )
     _base_layout(figure, title or kpi.label, "")
+    figure.update_layout(showlegend=series is not None)
     figure.update_yaxes(tickformat=".2%")
-    if period_label is not None:
-        figure.update_xaxes(title=period_label)
+    figure.update_xaxes(hoverformat="%Y-%m-%d")
+    if period_tick_format is not None:
         periods = sorted(frame[x].unique())
         if len(periods) <= MAX_PERIOD_TICKS:
-            figure.update_xaxes(tickmode="array", tickvals=periods, tickformat="%Y-%m-%d")
+            figure.update_xaxes(tickmode="array", tickvals=periods, tickformat=period_tick_format)
     values = pd.to_numeric(frame[kpi.column], errors="coerce").dropna()
     _add_benchmark(figure, kpi, values)
     _include_benchmark_in_range(figure, values, kpi)
@@ -177,11 +178,20 @@ def exception_pareto(frame: pd.DataFrame) -> go.Figure:
     _base_layout(figure, "Pareto of exception types", "exceptions")
     figure.update_layout(
         hovermode="closest",
-        xaxis={"categoryorder": "array", "categoryarray": list(frame["exception_type"])},
+        # Bars and the cumulative line are told apart by their axes; a legend would crowd the type names.
+        showlegend=False,
+        xaxis={
+            "categoryorder": "array",
+            "categoryarray": list(frame["exception_type"]),
+            "tickangle": -35,
+            "automargin": True,
+        },
         yaxis2={
+            "title": "cumulative share",
             "overlaying": "y",
             "side": "right",
             "range": [0, 1.05],
+            "tickvals": [0, 0.25, 0.5, 0.75, 1.0],
             "tickformat": ".0%",
             "showgrid": False,
         },

@@ -29,12 +29,13 @@ pareto = ui.fetch(queries.exception_pareto, warehouse, start, end)
 ui.stop_if_empty(pareto, "exceptions_daily")
 st.plotly_chart(charts.exception_pareto(pareto), key="exceptions_pareto")
 st.dataframe(
-    pareto,
+    # In percent for display: the "percent" column format drops trailing zeros (17.8% next to 33.91%).
+    pareto.assign(cumulative_share=pareto["cumulative_share"] * 100),
     hide_index=True,
     column_config={
         "exception_type": "Exception type",
         "exception_source": "Source",
         "exceptions": st.column_config.NumberColumn("Exceptions", format="%d"),
-        "cumulative_share": st.column_config.NumberColumn("Cumulative share", format="percent"),
+        "cumulative_share": st.column_config.NumberColumn("Cumulative share", format="%.2f%%"),
     },
 )

@@ -55,6 +55,7 @@ for start in range(0, len(kpis.SCORECARD_KPIS), METRICS_PER_ROW):
 
 st.subheader(f"{grain.capitalize()}ly trends against benchmarks")
 trend = ui.fetch(queries.period_trend, warehouse, grain, "all")
+PERIOD_TICK_FORMATS = {"week": "%b %d", "month": "%b %Y"}
 TREND_KPIS = (
     kpis.PERFECT_ORDER_RATE,
     kpis.OTIF_RATE,
@@ -66,7 +67,7 @@ TREND_KPIS = (
 for start in range(0, len(TREND_KPIS), 2):
     for column, kpi in zip(st.columns(2), TREND_KPIS[start : start + 2], strict=False):
         column.plotly_chart(
-            charts.rate_trend(trend, kpi, x="period_start", period_label=f"{grain.capitalize()} starting"),
+            charts.rate_trend(trend, kpi, x="period_start", period_tick_format=PERIOD_TICK_FORMATS[grain]),
             key=f"scorecard_{kpi.column}",
         )
 st.caption(

@@ -41,7 +41,7 @@ st.plotly_chart(
         x="period_start",
         series=None if dimension == "all" else "dimension_value",
         title=f"{kpi.label} by {grain}" + ("" if dimension == "all" else f" and {dimension}"),
-        period_label=f"{grain.capitalize()} starting",
+        period_tick_format="%b %d" if grain == "week" else "%b %Y",
     ),
     key="trends_period_chart",
 )

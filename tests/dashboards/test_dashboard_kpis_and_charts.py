@@ -115,10 +115,10 @@ def test_period_trend_ticks_on_each_period_start():
         kpis.OTIF_RATE,
         x="period_start",
         series="dimension_value",
-        period_label="Week starting",
+        period_tick_format="%b %d",
     )
     assert list(figure.layout.xaxis.tickvals) == [dt.date(2026, 3, 2), dt.date(2026, 3, 9)]
-    assert figure.layout.xaxis.title.text == "Week starting"
+    assert figure.layout.xaxis.tickformat == "%b %d"
 
 
 def test_rate_trend_of_an_empty_selection_still_shows_the_benchmark():
