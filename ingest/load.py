@@ -134,8 +134,10 @@ def _load_one(
             raise FileRejected(
                 f"unsupported file extension {landed.path.suffix!r} (csv, parquet, jsonl, ndjson)"
             )
-        rows_landed = _read_as_text(conn, landed)
-        rows_quarantined = _type_check_and_insert(conn, landed.entity, file_path, sha256, file_seq, run_id)
+        select, params, names = _landed_rows(conn, landed)
+        rows_landed, rows_quarantined = _type_check_and_insert(
+            conn, landed.entity, select, params, names, file_path, sha256, file_seq, run_id
+        )
         rows_loaded = rows_landed - rows_quarantined
         _write_ledger(
             conn,
@@ -171,7 +173,7 @@ def _load_one(
         )
         return FileLoad(file_path, entity_name, QUARANTINED, reason, rows_landed, 0, rows_landed)
     finally:
-        conn.execute("drop table if exists _landed")
+        conn.execute("drop table if exists _checked")
         conn.execute("drop table if exists _landed_json")
 
 
@@ -220,35 +222,31 @@ def _short_reader_error(error: duckdb.Error) -> str:
 # ---------------------------------------------------------------- reading
 
 
-def _read_as_text(conn: duckdb.DuckDBPyConnection, landed: LandedFile) -> int:
-    """Read the file into temp table `_landed`: `_row_number`, every column as text.
+def _landed_rows(conn: duckdb.DuckDBPyConnection, landed: LandedFile) -> tuple[str, list, list[str]]:
+    """A SELECT over the file giving `_row_number` and every column as text, its parameters, and
+    the file's column names. Rejects the file when a required column is missing.
 
-    Returns the number of data rows. Rejects the file when a required column is missing.
+    The SELECT is read once, straight into the typed and checked rows: no intermediate copy.
     """
     path = str(landed.path)
     if landed.file_format == "csv":
         names = _csv_header(landed.path)
-        _require_columns(landed.entity, names, rows_landed=None)
         columns = "{" + ", ".join(f"{_sql_string(n)}: 'VARCHAR'" for n in names) + "}"
         # No sniffing: the contract fixes the dialect, and the sniffer can silently
         # mis-read a broken file. Strict mode rejects ragged rows instead of padding them.
         select = (
-            f"select * from read_csv(?, header = true, auto_detect = false, columns = {columns},"
+            "select row_number() over () as _row_number, *"
+            f" from read_csv(?, header = true, auto_detect = false, columns = {columns},"
             " delim = ',', quote = '\"', escape = '\"', strict_mode = true, null_padding = false)"
         )
-        conn.execute(
-            f"create temp table _landed as select row_number() over () as _row_number, * from ({select})",
-            [path],
-        )
+        params = [path]
     elif landed.file_format == "parquet":
         names = [row[0] for row in conn.execute("describe select * from read_parquet(?)", [path]).fetchall()]
         casts = ", ".join(f'cast("{_ident(n)}" as varchar) as "{_ident(n)}"' for n in names)
-        conn.execute(
-            f"create temp table _landed as select row_number() over () as _row_number, {casts}"
-            " from read_parquet(?)",
-            [path],
-        )
+        select = f"select row_number() over () as _row_number, {casts} from read_parquet(?)"
+        params = [path]
     else:
+        # JSON objects may differ in their keys: the file's columns are the union of them.
         conn.execute("create temp table _landed_json as select json from read_ndjson_objects(?)", [path])
         names = [
             row[0]
@@ -256,14 +254,14 @@ def _read_as_text(conn: duckdb.DuckDBPyConnection, landed: LandedFile) -> int:
                 "select distinct unnest(json_keys(json)) as name from _landed_json order by name"
             ).fetchall()
         ]
-        fields = ", ".join(f'json ->> {_sql_string(n)} as "{_ident(n)}"' for n in names)
-        conn.execute(
-            f"create temp table _landed as select row_number() over () as _row_number{', ' if fields else ''}{fields}"
-            " from _landed_json"
-        )
-    rows_landed = conn.execute("select count(*) from _landed").fetchone()[0]
-    _require_columns(landed.entity, names, rows_landed)
-    return rows_landed
+        fields = "".join(f', json ->> {_sql_string(n)} as "{_ident(n)}"' for n in names)
+        select = f"select row_number() over () as _row_number{fields} from _landed_json"
+        params = []
+    missing = [c for c in landed.entity.column_names if c not in names]
+    if missing:
+        rows_landed = conn.execute(f"select count(*) from ({select})", params).fetchone()[0]
+        raise FileRejected(f"missing required column(s): {', '.join(missing)}", rows_landed)
+    return select, params, names
 
 
 def _csv_header(path: Path) -> list[str]:
@@ -278,12 +276,6 @@ def _csv_header(path: Path) -> list[str]:
         duplicated = sorted({n for n in header if header.count(n) > 1})
         raise FileRejected(f"cannot be parsed: duplicate column names in header: {', '.join(duplicated)}")
     return header
-
-
-def _require_columns(entity: Entity, names: list[str], rows_landed: int | None) -> None:
-    missing = [c for c in entity.column_names if c not in names]
-    if missing:
-        raise FileRejected(f"missing required column(s): {', '.join(missing)}", rows_landed)
 
 
 # ---------------------------------------------------------------- typing and checking
@@ -353,14 +345,21 @@ def _problems(entity: Entity) -> list[tuple[str, str, str]]:
 
 
 def _type_check_and_insert(
-    conn: duckdb.DuckDBPyConnection, entity: Entity, file_path: str, sha256: str, file_seq: int, run_id: str
-) -> int:
-    """Insert the good rows of `_landed` into the raw table, the bad ones into quarantine.
+    conn: duckdb.DuckDBPyConnection,
+    entity: Entity,
+    landed_select: str,
+    params: list,
+    landed_names: list[str],
+    file_path: str,
+    sha256: str,
+    file_seq: int,
+    run_id: str,
+) -> tuple[int, int]:
+    """Type and check the landed rows; the good ones go to the raw table, the bad ones to quarantine.
 
-    Returns the number of quarantined rows.
+    Returns (rows landed, rows quarantined).
     """
     contract = set(entity.column_names)
-    landed_names = [r[0] for r in conn.execute("describe _landed").fetchall() if r[0] != "_row_number"]
     extras = [n for n in landed_names if n not in contract]
     extra_json = _json_object(extras) if extras else "null"
     problems = _problems(entity)
@@ -376,7 +375,7 @@ def _type_check_and_insert(
         f"""
         create or replace temp table _checked as
         with typed as (
-            select *, {typed_columns} from _landed
+            select *, {typed_columns} from ({landed_select})
         ),
         checked as (
             select *, {first_bad_column} as _bad_column from typed
@@ -389,7 +388,8 @@ def _type_check_and_insert(
             case when _bad_column is not null then concat_ws('; ', {all_reasons}) end as _reasons,
             case when _bad_column is not null then {_json_object(landed_names)} end as _raw_values
         from checked
-        """
+        """,
+        params,
     )
     loaded_at = _utc_now()
     column_list = ", ".join(f'"{c}"' for c in entity.column_names)
@@ -398,7 +398,6 @@ def _type_check_and_insert(
         insert into raw.{entity.table} ({column_list}, {", ".join(LINEAGE_COLUMNS)})
         select {column_list}, _extra, ?, ?, ?, _row_number, ?
         from _checked where _bad_column is null
-        order by _row_number
         """,
         [file_path, sha256, file_seq, loaded_at],
     )
@@ -411,9 +410,9 @@ def _type_check_and_insert(
         """,
         [file_path, sha256, entity.table, loaded_at, run_id],
     )
-    quarantined = conn.execute("select count(*) from _checked where _bad_column is not null").fetchone()[0]
+    landed, quarantined = conn.execute("select count(*), count(_bad_column) from _checked").fetchone()
     conn.execute("drop table _checked")
-    return quarantined
+    return landed, quarantined
 
 
 def _json_object(names: list[str]) -> str:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -12,9 +13,37 @@ from orchestration.resources import WarehouseResource
 from orderpulse.config import DBT_PROJECT_DIR
 
 DBT_PROJECT = DbtProject(project_dir=DBT_PROJECT_DIR)
-DBT_PROJECT.prepare_if_dev()  # `dagster dev` re-parses the project; installs build the manifest once
 # The dbt of this environment, whether or not the environment's bin folder is on PATH.
 DBT_EXECUTABLE = str(Path(sys.executable).with_name("dbt"))
+
+
+def _manifest_is_stale() -> bool:
+    manifest = DBT_PROJECT.manifest_path
+    if not manifest.exists():
+        return True
+    sources = [
+        DBT_PROJECT_DIR / "dbt_project.yml",
+        *DBT_PROJECT_DIR.glob("models/**/*"),
+        *DBT_PROJECT_DIR.glob("macros/**/*"),
+    ]
+    return max(path.stat().st_mtime for path in sources) > manifest.stat().st_mtime
+
+
+# `make` builds the manifest once at install; a changed model (a developer's edit, a pull)
+# would otherwise leave Dagster with a manifest that no longer matches the project.
+if _manifest_is_stale():
+    subprocess.run(
+        [
+            DBT_EXECUTABLE,
+            "parse",
+            "--quiet",
+            "--project-dir",
+            str(DBT_PROJECT_DIR),
+            "--profiles-dir",
+            str(DBT_PROJECT_DIR),
+        ],
+        check=True,
+    )
 
 
 @dbt_assets(manifest=DBT_PROJECT.manifest_path, project=DBT_PROJECT)

@@ -13,6 +13,9 @@ import dagster as dg
 from orderpulse.errors import UserError
 from warehouse.paths import WarehousePaths
 
+# Dagster's step-by-step debug log is for `dagster dev`; a CLI user sees warnings and the summary.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
 
 def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) -> int:
     landing_dir = Path(landing).resolve()
@@ -44,7 +47,9 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
     )
     job = build_definitions(resource).resolve_job_def(PIPELINE_JOB_NAME)
     with _exclusive_run(paths):
-        result = job.execute_in_process(instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        result = job.execute_in_process(
+            run_config=QUIET_LOGS, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
+        )
     if result.success:
         print(_success_message(result, paths))
         return 0
