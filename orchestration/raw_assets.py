@@ -5,7 +5,6 @@ from contextlib import closing
 
 import dagster as dg
 
-from expectations.validate import summarize_failures, validate_frame
 from ingest.contract import ENTITIES, Entity
 from ingest.load import LOADED, QUARANTINED, FileLoad, load_entity, record_stray_files
 from orchestration.resources import WarehouseResource
@@ -164,6 +163,10 @@ def build_expectations_check(entity: Entity) -> dg.AssetChecksDefinition:
         description=f"The Great Expectations suite {entity.table}__load_checks over the rows loaded in this run.",
     )
     def _load_expectations(context: dg.AssetCheckExecutionContext, warehouse: WarehouseResource):
+        # Imported here: Great Expectations takes seconds to import, and loading the
+        # definitions (dagster dev, the sensor, tests) does not need it.
+        from expectations.validate import summarize_failures, validate_frame
+
         with closing(warehouse.connect_work_db()) as conn:
             shas = [row[1] for row in _this_runs_files(conn, context.run.run_id, entity)]
             if not shas:
