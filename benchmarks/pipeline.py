@@ -73,7 +73,9 @@ def main() -> int:
         shutil.rmtree(leftover) if leftover.is_dir() else leftover.unlink()
 
     started = time.perf_counter()
-    rows = write_landing(landing, args.orders, file_format=args.format, files_per_entity=args.files_per_entity)
+    rows = write_landing(
+        landing, args.orders, file_format=args.format, files_per_entity=args.files_per_entity
+    )
     generated_in = time.perf_counter() - started
     landed_bytes = sum(p.stat().st_size for p in landing.rglob("*") if p.is_file())
 
@@ -85,8 +87,12 @@ def main() -> int:
         print(result.stdout, result.stderr, sep="\n", file=sys.stderr)
         return result.returncode
 
-    print(f"machine: {platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB")
-    print(f"orders: {args.orders:,}; extract rows: {rows:,}; landed: {landed_bytes / 2**20:,.0f} MiB ({args.format})")
+    print(
+        f"machine: {platform.machine()}, {psutil.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.0f} GiB"
+    )
+    print(
+        f"orders: {args.orders:,}; extract rows: {rows:,}; landed: {landed_bytes / 2**20:,.0f} MiB ({args.format})"
+    )
     print(f"generate landing: {generated_in:.1f} s (not part of the pipeline figure)")
     print(f"orderpulse run from scratch: {elapsed:.1f} s wall")
     print(f"throughput: {rows / elapsed:,.0f} extract rows/s")

@@ -19,7 +19,7 @@ from warehouse.publish import publish
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
-    summary = publish(warehouse.paths, context.run_id, warehouse.landing)
+    summary = publish(warehouse.paths, context.run.run_id, warehouse.landing)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(summary.path)),

@@ -50,7 +50,7 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
     )
     def _raw_entity(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         with closing(warehouse.connect_work_db()) as conn:
-            loads = load_entity(conn, warehouse.landing, entity, context.run_id)
+            loads = load_entity(conn, warehouse.landing, entity, context.run.run_id)
         for load in loads:
             if load.status == QUARANTINED:
                 context.log.warning(f"{load.file_path} set aside: {load.reason}")
@@ -69,7 +69,7 @@ def unrecognized_files(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
     with closing(warehouse.connect_work_db()) as conn:
-        loads = record_stray_files(conn, warehouse.landing, context.run_id)
+        loads = record_stray_files(conn, warehouse.landing, context.run.run_id)
     for load in loads:
         if load.status == QUARANTINED:
             context.log.warning(f"{load.file_path} set aside: {load.reason}")

@@ -1,0 +1,111 @@
+"""The Dagster wiring: definitions load, raw assets materialize with their checks, the sensor."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from benchmarks.generate_landing import write_landing
+from orchestration.definitions import build_definitions, defs
+from orchestration.jobs import PIPELINE_JOB_NAME
+from orchestration.raw_assets import RAW_ASSETS, RAW_CHECKS
+from orchestration.resources import WarehouseResource
+from orchestration.sensors import landing_sensor
+
+
+def test_definitions_load_with_every_asset_check_schedule_and_sensor():
+    repository = defs.get_repository_def()
+    keys = {key.to_user_string() for key in repository.asset_graph.get_all_asset_keys()}
+    assert {
+        "raw/oms__orders",
+        "raw/carrier__tracking_events",
+        "marts/order_outcomes",
+        "marts/kpi_daily",
+    } <= keys
+    assert "published_warehouse" in keys
+    check_names = {key.name for key in repository.asset_graph.asset_check_keys}
+    assert {"rows_reconcile", "quarantine_share_within_threshold", "load_expectations"} <= check_names
+    # dbt tests become asset checks too.
+    assert any(name.startswith("unique_order_outcomes_order_id") for name in check_names)
+    assert defs.resolve_job_def(PIPELINE_JOB_NAME) is not None
+    assert [s.name for s in repository.schedule_defs] == ["daily_pipeline"]
+    assert [s.name for s in repository.sensor_defs] == ["landing_sensor"]
+
+
+def test_raw_assets_materialize_and_their_blocking_checks_pass(tmp_path: Path):
+    landing = tmp_path / "landing"
+    write_landing(landing, orders=200, days=5, file_format="mixed")
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
+    result = dg.materialize([*RAW_ASSETS, *RAW_CHECKS], resources={"warehouse": warehouse})
+    assert result.success
+    evaluations = result.get_asset_check_evaluations()
+    assert len(evaluations) == 30 and all(e.passed for e in evaluations)
+    with duckdb.connect(str(warehouse.paths.work_db), read_only=True) as conn:
+        assert conn.execute("select count(*) from raw.oms__orders").fetchone()[0] == 200
+        assert conn.execute("select count(*) from ops.data_quality_results").fetchone()[0] > 0
+
+
+def test_a_blocking_check_fails_when_a_file_has_too_many_bad_rows(tmp_path: Path):
+    landing = tmp_path / "landing"
+    write_landing(landing, orders=50, days=2, file_format="csv")
+    bad = landing / "oms" / "order_lines" / "bad.csv"
+    bad.write_text(
+        "order_id,line_number,sku,quantity_ordered,unit_price,updated_at\n"
+        "O1,1,A,0,1.00,2024-01-01T00:00:00Z\nO1,2,B,1,1.00,2024-01-01T00:00:00Z\n"
+    )
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
+    result = dg.materialize(
+        [*RAW_ASSETS, *RAW_CHECKS], resources={"warehouse": warehouse}, raise_on_error=False
+    )
+    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [
+        ("raw/oms__order_lines", "quarantine_share_within_threshold")
+    ]
+    assert "oms/order_lines/bad.csv: 1 of 2 rows quarantined" in failed[0].metadata["details"].value
+
+
+def test_the_sensor_requests_one_run_per_set_of_new_files_and_never_two(tmp_path: Path):
+    landing = tmp_path / "landing"
+    write_landing(landing, orders=20, days=1, file_format="csv")
+    warehouse = WarehouseResource(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
+    sensor_defs = build_definitions(warehouse)
+    sensor = sensor_defs.resolve_sensor_def("landing_sensor")
+    with dg.instance_for_test() as instance:
+        first = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})
+        )
+        assert len(first.run_requests) == 1
+        # Nothing new: no run, whatever the number of ticks.
+        again = sensor.evaluate_tick(
+            dg.build_sensor_context(
+                instance=instance, cursor=first.cursor, resources={"warehouse": warehouse}
+            )
+        )
+        assert not again.run_requests
+        assert again.skip_message == "no new files"
+        (landing / "oms" / "orders" / "later.csv").write_text(
+            (landing / "oms/orders/extract-0000.csv").read_text()
+        )
+        third = sensor.evaluate_tick(
+            dg.build_sensor_context(
+                instance=instance, cursor=first.cursor, resources={"warehouse": warehouse}
+            )
+        )
+        assert len(third.run_requests) == 1
+        assert third.run_requests[0].run_key != first.run_requests[0].run_key
+    assert landing_sensor.job_name == PIPELINE_JOB_NAME
+
+
+def test_the_sensor_skips_with_a_reason_when_the_landing_folder_is_missing(tmp_path: Path):
+    warehouse = WarehouseResource(
+        landing_dir=str(tmp_path / "nowhere"), warehouse_path=str(tmp_path / "w.duckdb")
+    )
+    sensor = build_definitions(warehouse).resolve_sensor_def("landing_sensor")
+    with dg.instance_for_test() as instance:
+        result = sensor.evaluate_tick(
+            dg.build_sensor_context(instance=instance, resources={"warehouse": warehouse})
+        )
+    assert not result.run_requests
+    assert "does not exist" in result.skip_message
