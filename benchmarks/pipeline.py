@@ -9,6 +9,7 @@ Peak memory is the largest sum of resident memory over the whole process tree
 from __future__ import annotations
 
 import argparse
+import contextlib
 import platform
 import shutil
 import subprocess
@@ -26,10 +27,8 @@ from benchmarks.generate_landing import write_landing
 def tree_rss(process: psutil.Process) -> int:
     total = 0
     for member in [process, *process.children(recursive=True)]:
-        try:
+        with contextlib.suppress(psutil.NoSuchProcess):  # a child may exit between listing and reading
             total += member.memory_info().rss
-        except psutil.NoSuchProcess:
-            pass
     return total
 
 
