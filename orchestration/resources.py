@@ -3,12 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import time
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
 from warehouse.paths import WarehousePaths
+
+
+# A run killed outright (SIGKILL) can leave its dbt process running for a while, holding
+# the work database; the next run waits for it rather than failing.
+LOCK_WAIT_SECONDS = 600
+
+
+def connect_waiting_for_lock(
+    path: Path, wait_seconds: float = LOCK_WAIT_SECONDS
+) -> duckdb.DuckDBPyConnection:
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            return duckdb.connect(str(path))
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower() or time.monotonic() > deadline:
+                raise
+            time.sleep(1)
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -31,7 +50,7 @@ class WarehouseResource(dg.ConfigurableResource):
         Open it for one step and close it: dbt runs as its own process and needs the file.
         """
         self.paths.create()
-        conn = duckdb.connect(str(self.paths.work_db))
+        conn = connect_waiting_for_lock(self.paths.work_db)
         conn.execute("set TimeZone = 'UTC'")
         return conn
 

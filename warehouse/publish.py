@@ -36,6 +36,8 @@ class PublishedSummary:
 
 def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedSummary:
     staging_file = paths.staging_file(run_id)
+    for leftover in paths.published.parent.glob(f".{paths.published.name}.*.publishing"):
+        leftover.unlink()  # from a run killed while publishing; runs hold a lock, so none is live
     staging_file.unlink(missing_ok=True)
     conn = duckdb.connect(str(paths.work_db))
     try:

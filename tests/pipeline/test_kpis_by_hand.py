@@ -61,7 +61,17 @@ def rows_by_key(conn, sql: str) -> dict:
     return {row[0]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
-FLAGS = ("measured", "excused", "shipped_complete", "on_time", "otif", "damaged", "inaccurate", "perfect", "on_time_ship")
+FLAGS = (
+    "measured",
+    "excused",
+    "shipped_complete",
+    "on_time",
+    "otif",
+    "damaged",
+    "inaccurate",
+    "perfect",
+    "on_time_ship",
+)
 # order: measured, excused, shipped_complete, on_time, otif, damaged, inaccurate, perfect, on_time_ship
 EXPECTED_FLAGS = {
     "O1": (True, False, True, True, True, False, False, True, True),  # the perfect order
@@ -135,13 +145,20 @@ def test_weekly_rollups_recompute_rates_from_orders(marts):
     assert ("channel", "phone", 2, 0.0, (1 + 0) / (1 + 2)) in weekly
     assert ("warehouse", "unshipped", 1, 0.0, 0.0) in weekly
     assert ("carrier", "FEDEX", 2, 0.0, 2 / 2) in weekly  # O4 and O10 ship first with FEDEX
-    period = marts.execute("select distinct period_end from kpi_weekly where period_start = date '2024-01-08'")
+    period = marts.execute(
+        "select distinct period_end from kpi_weekly where period_start = date '2024-01-08'"
+    )
     assert period.fetchall() == [(dt.date(2024, 1, 14),)]
 
 
 def test_cycle_time_by_delivery_date(marts):
     cycle = rows_by_key(marts, "select * from cycle_time_daily")
-    assert set(cycle) == {dt.date(2024, 1, 9), dt.date(2024, 1, 11), dt.date(2024, 1, 13), dt.date(2024, 1, 19)}
+    assert set(cycle) == {
+        dt.date(2024, 1, 9),
+        dt.date(2024, 1, 11),
+        dt.date(2024, 1, 13),
+        dt.date(2024, 1, 19),
+    }
     jan9, jan11 = cycle[dt.date(2024, 1, 9)], cycle[dt.date(2024, 1, 11)]
     assert (jan9["orders_delivered"], jan9["cycle_time_hours_mean"]) == (2, 55.0)  # O1 53 h, O2 57 h
     assert jan9["cycle_time_hours_p50"] == 55.0

@@ -70,7 +70,8 @@ def test_every_landed_row_is_loaded_and_accounted_for(first_run):
 def test_published_file_carries_the_dbt_docs(first_run):
     _, warehouse, _ = first_run
     comment = table(
-        warehouse, "select comment from duckdb_columns() where table_name = 'kpi_daily' and column_name = 'otif_rate'"
+        warehouse,
+        "select comment from duckdb_columns() where table_name = 'kpi_daily' and column_name = 'otif_rate'",
     )
     assert "otif" in comment[0][0]
 
@@ -100,8 +101,12 @@ def test_the_same_bytes_under_another_name_change_nothing(first_run, tmp_path):
     try:
         result = orderpulse("run", "--landing", str(landing), "--warehouse", str(warehouse))
         assert result.returncode == 0, result.stderr[-3000:]
-        duplicates = table(warehouse, "select status, reason from load_ledger where file_path like '%resent-copy%'")
-        assert duplicates == [("duplicate", "same bytes as oms/orders/extract-0000" + original.suffix + ", already loaded")]
+        duplicates = table(
+            warehouse, "select status, reason from load_ledger where file_path like '%resent-copy%'"
+        )
+        assert duplicates == [
+            ("duplicate", "same bytes as oms/orders/extract-0000" + original.suffix + ", already loaded")
+        ]
         assert table(warehouse, "select count(*) from order_outcomes") == [(2000,)]
     finally:
         copy.with_suffix(original.suffix).unlink()
