@@ -11,7 +11,6 @@ import duckdb
 
 from warehouse.paths import WarehousePaths
 
-
 # A run killed outright (SIGKILL) can leave its dbt process running for a while, holding
 # the work database; the next run waits for it rather than failing.
 LOCK_WAIT_SECONDS = 600
