@@ -1,12 +1,7 @@
 with source as (select * from {{ source('oms', 'invoices') }}),
 
 one_copy as (
-    select *
-    from source
-    qualify row_number() over (
-        partition by invoice_id
-        order by _file_seq desc, _row_number desc
-    ) = 1
+    {{ deduplicate('source', ['invoice_id'], ['_file_seq', '_row_number']) }}
 ),
 
 renamed as (

@@ -1,13 +1,8 @@
 with source as (select * from {{ source('oms', 'order_events') }}),
 
 one_copy as (
-    select *
-    from source
     -- Append-only: a resent event keeps one copy, the latest landed.
-    qualify row_number() over (
-        partition by event_id
-        order by _file_seq desc, _row_number desc
-    ) = 1
+    {{ deduplicate('source', ['event_id'], ['_file_seq', '_row_number']) }}
 ),
 
 renamed as (

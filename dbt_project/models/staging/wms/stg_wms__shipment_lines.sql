@@ -1,12 +1,7 @@
 with source as (select * from {{ source('wms', 'shipment_lines') }}),
 
 one_copy as (
-    select *
-    from source
-    qualify row_number() over (
-        partition by shipment_id, line_number
-        order by _file_seq desc, _row_number desc
-    ) = 1
+    {{ deduplicate('source', ['shipment_id', 'line_number'], ['_file_seq', '_row_number']) }}
 ),
 
 renamed as (
