@@ -1,12 +1,14 @@
-{% set key_columns = ['tracking_number', 'event_at', 'status_code', 'exception_code'] %}
-{% set newest_first = ['_file_seq', '_row_number'] %}
-
 with source as (select * from {{ source('carrier', 'tracking_events') }}),
 
 one_copy as (
+    select *
+    from source
     -- The four key columns identify an event; exception_code is null for most
-    -- statuses, and grouping treats nulls as equal, as the key needs.
-    {{ deduplicate('source', key_columns, newest_first) }}
+    -- statuses, and partitioning treats nulls as equal, as the key needs.
+    qualify row_number() over (
+        partition by tracking_number, event_at, status_code, exception_code
+        order by _file_seq desc, _row_number desc
+    ) = 1
 ),
 
 renamed as (

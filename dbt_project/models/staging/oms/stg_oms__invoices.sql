@@ -1,7 +1,12 @@
 with source as (select * from {{ source('oms', 'invoices') }}),
 
 one_copy as (
-    {{ deduplicate('source', ['invoice_id'], ['_file_seq', '_row_number']) }}
+    select *
+    from source
+    qualify row_number() over (
+        partition by invoice_id
+        order by _file_seq desc, _row_number desc
+    ) = 1
 ),
 
 renamed as (

@@ -1,8 +1,13 @@
 with source as (select * from {{ source('oms', 'order_events') }}),
 
 one_copy as (
+    select *
+    from source
     -- Append-only: a resent event keeps one copy, the latest landed.
-    {{ deduplicate('source', ['event_id'], ['_file_seq', '_row_number']) }}
+    qualify row_number() over (
+        partition by event_id
+        order by _file_seq desc, _row_number desc
+    ) = 1
 ),
 
 renamed as (

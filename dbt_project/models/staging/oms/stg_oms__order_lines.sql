@@ -1,11 +1,13 @@
-{% set key_columns = ['order_id', 'line_number'] %}
-{% set newest_first = ["coalesce(updated_at, '-infinity'::timestamp)", '_file_seq', '_row_number'] %}
-
 with source as (select * from {{ source('oms', 'order_lines') }}),
 
 latest_version as (
+    select *
+    from source
     -- Latest updated_at wins; a tie goes to the later-landed file, then the later row.
-    {{ deduplicate('source', key_columns, newest_first) }}
+    qualify row_number() over (
+        partition by order_id, line_number
+        order by updated_at desc nulls last, _file_seq desc, _row_number desc
+    ) = 1
 ),
 
 renamed as (

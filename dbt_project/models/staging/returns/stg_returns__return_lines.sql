@@ -1,8 +1,13 @@
 with source as (select * from {{ source('returns', 'return_lines') }}),
 
 latest_copy as (
+    select *
+    from source
     -- A return line is resent as it progresses (received, refunded): the latest landed wins.
-    {{ deduplicate('source', ['rma_id', 'line_number'], ['_file_seq', '_row_number']) }}
+    qualify row_number() over (
+        partition by rma_id, line_number
+        order by _file_seq desc, _row_number desc
+    ) = 1
 ),
 
 renamed as (

@@ -1,7 +1,12 @@
 with source as (select * from {{ source('wms', 'shipment_lines') }}),
 
 one_copy as (
-    {{ deduplicate('source', ['shipment_id', 'line_number'], ['_file_seq', '_row_number']) }}
+    select *
+    from source
+    qualify row_number() over (
+        partition by shipment_id, line_number
+        order by _file_seq desc, _row_number desc
+    ) = 1
 ),
 
 renamed as (

@@ -1,7 +1,12 @@
 with source as (select * from {{ source('wms', 'warehouse_events') }}),
 
 one_copy as (
-    {{ deduplicate('source', ['event_id'], ['_file_seq', '_row_number']) }}
+    select *
+    from source
+    qualify row_number() over (
+        partition by event_id
+        order by _file_seq desc, _row_number desc
+    ) = 1
 ),
 
 renamed as (
