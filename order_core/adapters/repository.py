@@ -14,13 +14,14 @@ numbers become visible in order and an export watermark never skips a slow trans
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import astuple, replace
+from datetime import date
+from operator import itemgetter
 
-from sqlalchemy import Connection, Engine, bindparam, delete, insert, select, update
+from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, insert, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from order_core.adapters import tables as t
-from order_core.domain.events import InventoryEvent, TrackingEvent
+from order_core.domain.events import TrackingEvent
 from order_core.domain.inventory import Customer, Product, StockLevel, Warehouse
 from order_core.domain.orders import (
     Allocation,
@@ -44,6 +45,71 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
+class BulkWriter:
+    """executemany straight through the DB-API cursor.
+
+    SQLAlchemy's per-row parameter processing costs several times the database's own work for
+    the hundreds of thousands of rows a simulated day writes; here each column gets one cheap
+    converter (SQLite needs text for timestamps and decimals; psycopg adapts Python values)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+        self.sqlite = connection.dialect.name == "sqlite"
+        self.placeholder = "?" if self.sqlite else "%s"
+        self._timestamps: dict = {}
+
+    def insert(self, table: Table, rows: list[dict]) -> None:
+        if rows:
+            names = list(rows[0])
+            marks = ", ".join([self.placeholder] * len(names))
+            self._executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", table, names, rows)
+
+    def update(self, table: Table, key_names: Sequence[str], rows: list[dict]) -> None:
+        if rows:
+            names = [name for name in rows[0] if name not in key_names]
+            assignments = ", ".join(f"{name} = {self.placeholder}" for name in names)
+            condition = " AND ".join(f"{name} = {self.placeholder}" for name in key_names)
+            sql = f"UPDATE {table.name} SET {assignments} WHERE {condition}"
+            self._executemany(sql, table, [*names, *key_names], rows)
+
+    def _executemany(self, sql: str, table: Table, names: list[str], rows: list[dict]) -> None:
+        values_of = itemgetter(*names)
+        conversions = [(index, convert) for index, name in enumerate(names) if (convert := self._converter(table.c[name]))]
+        if len(names) == 1:
+            params = [(values_of(row),) for row in rows]
+        elif not conversions:
+            params = [values_of(row) for row in rows]
+        else:
+            params = []
+            for row in rows:
+                values = list(values_of(row))
+                for index, convert in conversions:
+                    if values[index] is not None:
+                        values[index] = convert(values[index])
+                params.append(tuple(values))
+        self.connection.exec_driver_sql(sql, params)
+
+    def _timestamp_text(self, value):
+        # The events of one use case share a timestamp: convert each distinct one once.
+        text = self._timestamps.get(value)
+        if text is None:
+            text = self._timestamps[value] = t.sqlite_timestamp_text(value)
+        return text
+
+    def _converter(self, column):
+        if not self.sqlite:
+            return None
+        if isinstance(column.type, t.UtcDateTime):
+            return self._timestamp_text
+        if isinstance(column.type, t.Money):
+            return str
+        if isinstance(column.type, Boolean):
+            return int
+        if isinstance(column.type, Date):
+            return date.isoformat
+        return None
+
+
 def next_change_seq(connection: Connection) -> int:
     connection.execute(update(t.change_counter).values(value=t.change_counter.c.value + 1))
     return connection.execute(select(t.change_counter.c.value)).scalar_one()
@@ -55,9 +121,11 @@ class SqlOrderRepository:
         self.new: dict[str, Order] = {}
         self.loaded: dict[str, Order] = {}
         self._backordered_at_load: dict[tuple[str, int], int] = {}
+        self._external_ids: dict[tuple[str, str], str | None] = {}
 
     def add(self, order: Order) -> None:
         self.new[order.order_id] = order
+        self._external_ids[(order.channel, order.external_order_id)] = order.order_id
 
     def get(self, order_id: str) -> Order | None:
         return self.get_many([order_id]).get(order_id)
@@ -76,33 +144,61 @@ class SqlOrderRepository:
         return found
 
     def by_external_id(self, channel: str, external_order_id: str) -> Order | None:
-        for order in self.new.values():
-            if (order.channel, order.external_order_id) == (channel, external_order_id):
-                return order
-        order_id = self.connection.execute(
-            select(t.orders.c.order_id).where(
-                t.orders.c.channel == channel, t.orders.c.external_order_id == external_order_id
-            )
-        ).scalar()
+        key = (channel, external_order_id)
+        if key not in self._external_ids:
+            self.prefetch_external_ids([key])
+        order_id = self._external_ids[key]
         return None if order_id is None else self.get(order_id)
 
-    def ids_waiting_for(self, sku: str) -> list[str]:
-        """Orders with a backordered line for `sku`, oldest first (first come, first served)."""
-        committed = self.connection.execute(
-            select(t.orders.c.order_id)
-            .join(t.order_lines, t.order_lines.c.order_id == t.orders.c.order_id)
-            .where(t.order_lines.c.sku == sku, t.order_lines.c.quantity_backordered > 0)
-            .order_by(t.orders.c.ordered_at, t.orders.c.order_id)
-        ).scalars()
+    def prefetch_external_ids(self, keys: Iterable[tuple[str, str]]) -> None:
+        """Look up many (channel, external order id) pairs in one query per chunk."""
+        missing = sorted({key for key in keys if key not in self._external_ids})
+        o = t.orders.c
+        for chunk in _chunks(missing):
+            self._external_ids.update(dict.fromkeys(chunk))
+            for channel, external_id, order_id in self.connection.execute(
+                select(o.channel, o.external_order_id, o.order_id).where(
+                    tuple_(o.channel, o.external_order_id).in_(chunk)
+                )
+            ):
+                self._external_ids[(channel, external_id)] = order_id
+
+    def status_counts(self) -> dict[str, int]:
+        o = t.orders.c
+        rows = self.connection.execute(select(o.status, func.count()).group_by(o.status).order_by(o.status))
+        return dict(rows.all())
+
+    def ids_backordered_before(self, ordered_before, statuses: Sequence[str]) -> list[str]:
+        o, lc = t.orders.c, t.order_lines.c
+        waiting = select(lc.order_id).where(lc.quantity_backordered > 0)
+        return list(
+            self.connection.execute(
+                select(o.order_id)
+                .where(o.ordered_at < ordered_before, o.status.in_(statuses), o.order_id.in_(waiting))
+                .order_by(o.order_id)
+            ).scalars()
+        )
+
+    def ids_waiting_for(self, skus: Sequence[str]) -> list[str]:
+        """Orders with a backordered line for one of `skus`, oldest first (first come, first served)."""
+        o, lc = t.orders.c, t.order_lines.c
+        committed = []
+        for chunk in _chunks(sorted(set(skus))):
+            committed += self.connection.execute(
+                select(o.order_id)
+                .join(t.order_lines, lc.order_id == o.order_id)
+                .where(lc.sku.in_(chunk), lc.quantity_backordered > 0)
+            ).scalars()
+        wanted = set(skus)
         in_memory = [
-            o.order_id
-            for o in (*self.new.values(), *self.loaded.values())
-            if any(line.sku == sku and o.backordered_quantity(line) > 0 for line in o.lines)
+            order.order_id
+            for order in (*self.new.values(), *(o for o in self.loaded.values() if o.changed))
+            if any(line.sku in wanted and waiting > 0
+                   for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True))
         ]
-        ids = dict.fromkeys([*committed, *in_memory])
-        orders = self.get_many(ids)
+        orders = self.get_many(dict.fromkeys([*committed, *in_memory]))
         return sorted(
-            (oid for oid, order in orders.items() if order.can_allocate),
+            (oid for oid, order in orders.items() if order.can_allocate and order.total_backordered),
             key=lambda oid: (orders[oid].ordered_at, oid),
         )
 
@@ -117,7 +213,9 @@ class SqlOrderRepository:
         s = t.shipments.c
         for chunk in _chunks(missing):
             for number, order_id, shipment_id, carrier in self.connection.execute(
-                select(s.tracking_number, s.order_id, s.shipment_id, s.carrier).where(s.tracking_number.in_(chunk))
+                select(s.tracking_number, s.order_id, s.shipment_id, s.carrier).where(
+                    s.tracking_number.in_(chunk)
+                )
             ):
                 found[number] = (order_id, shipment_id, carrier)
         return {n: found[n] for n in wanted if n in found}
@@ -128,22 +226,39 @@ class SqlOrderRepository:
         rows = [
             (at, "order", kind, actor, reason, note, seq)
             for at, kind, actor, reason, note, seq in self.connection.execute(
-                select(e.event_at, e.event_type, e.actor, e.reason_code, e.note, e.event_id).where(e.order_id == order_id)
+                select(e.event_at, e.event_type, e.actor, e.reason_code, e.note, e.event_id).where(
+                    e.order_id == order_id
+                )
             )
         ]
         rows += [
-            (at, f"warehouse {warehouse}", kind, actor, None, f"{sku or ''} {quantity or ''} {note or ''}".strip(), seq)
+            (
+                at,
+                f"warehouse {warehouse}",
+                kind,
+                actor,
+                None,
+                f"{sku or ''} {quantity or ''} {note or ''}".strip(),
+                seq,
+            )
             for at, warehouse, kind, actor, sku, quantity, note, seq in self.connection.execute(
-                select(w.event_at, w.warehouse_id, w.event_type, w.actor, w.sku, w.quantity, w.note, w.event_id).where(
-                    w.order_id == order_id
-                )
+                select(
+                    w.event_at, w.warehouse_id, w.event_type, w.actor, w.sku, w.quantity, w.note, w.event_id
+                ).where(w.order_id == order_id)
             )
         ]
         rows += [
             (at, f"carrier {carrier}", status, carrier, exception, f"{number} {location or ''}".strip(), seq)
             for at, carrier, status, exception, number, location, seq in self.connection.execute(
-                select(k.event_at, k.carrier, k.status_code, k.exception_code, k.tracking_number, k.location, k.event_id)
-                .where(k.order_id == order_id)
+                select(
+                    k.event_at,
+                    k.carrier,
+                    k.status_code,
+                    k.exception_code,
+                    k.tracking_number,
+                    k.location,
+                    k.event_id,
+                ).where(k.order_id == order_id)
             )
         ]
         return [row[:6] for row in sorted(rows, key=lambda row: (row[0], row[1], row[6]))]
@@ -236,29 +351,24 @@ class SqlOrderRepository:
     def flush(self, seq: int) -> None:
         new = list(self.new.values())
         changed = [o for o in self.loaded.values() if o.changed]
-        execute = self.connection.execute
+        execute, bulk = self.connection.execute, BulkWriter(self.connection)
         if new:
-            execute(insert(t.orders), [self._order_row(o, seq) for o in new])
-            execute(
-                insert(t.order_lines),
-                [self._line_row(o, line, seq) for o in new for line in o.lines],
+            bulk.insert(t.orders, [self._order_row(o, seq) for o in new])
+            bulk.insert(
+                t.order_lines,
+                [
+                    self._line_row(o, line, seq, waiting)
+                    for o in new
+                    for line, waiting in zip(o.lines, o.backordered_by_line().values(), strict=True)
+                ],
             )
         if changed:
-            o = t.orders.c
-            execute(
-                update(t.orders)
-                .where(o.order_id == bindparam("b_order_id"))
-                .values(
-                    status=bindparam("status"),
-                    updated_at=bindparam("updated_at"),
-                    payment_authorized=bindparam("payment_authorized"),
-                    ship_to_country=bindparam("ship_to_country"),
-                    ship_to_postal_code=bindparam("ship_to_postal_code"),
-                    change_seq=bindparam("change_seq"),
-                ),
+            bulk.update(
+                t.orders,
+                ["order_id"],
                 [
                     {
-                        "b_order_id": order.order_id,
+                        "order_id": order.order_id,
                         "status": order.status,
                         "updated_at": order.updated_at,
                         "payment_authorized": order.payment_authorized,
@@ -271,20 +381,12 @@ class SqlOrderRepository:
             )
             line_updates = []
             for order in changed:
+                waiting = order.backordered_by_line()
                 for line in order.lines:
-                    backordered = order.backordered_quantity(line)
-                    if line.changed or backordered != self._backordered_at_load.get((order.order_id, line.line_number)):
-                        row = self._line_row(order, line, seq)
-                        row["b_order_id"], row["b_line_number"] = row.pop("order_id"), row.pop("line_number")
-                        line_updates.append(row)
-            if line_updates:
-                lc = t.order_lines.c
-                execute(
-                    update(t.order_lines)
-                    .where(lc.order_id == bindparam("b_order_id"), lc.line_number == bindparam("b_line_number"))
-                    .values({name: bindparam(name) for name in line_updates[0] if not name.startswith("b_")}),
-                    line_updates,
-                )
+                    loaded = self._backordered_at_load.get((order.order_id, line.line_number))
+                    if line.changed or waiting[line.line_number] != loaded:
+                        line_updates.append(self._line_row(order, line, seq, waiting[line.line_number]))
+            bulk.update(t.order_lines, ["order_id", "line_number"], line_updates)
             changed_ids = [order.order_id for order in changed]
             for chunk in _chunks(changed_ids):
                 execute(delete(t.allocations).where(t.allocations.c.order_id.in_(chunk)))
@@ -301,7 +403,7 @@ class SqlOrderRepository:
              "release_note": h.release_note}
             for o in touched for h in o.holds
         ]  # fmt: skip
-        shipment_rows, shipment_line_rows, shipment_updates = [], [], []
+        shipment_rows, shipment_line_rows = [], []
         invoice_rows, memo_rows, event_rows, warehouse_event_rows = [], [], [], []
         for order in touched:
             for s in order.shipments:
@@ -317,11 +419,6 @@ class SqlOrderRepository:
                          "order_line_number": sl.order_line_number, "sku": sl.sku,
                          "quantity_shipped": sl.quantity, "change_seq": seq}
                         for sl in s.lines
-                    )  # fmt: skip
-                elif s.changed:
-                    shipment_updates.append(
-                        {"b_shipment_id": s.shipment_id, "status": s.status, "delivered_at": s.delivered_at,
-                         "change_seq": seq}
                     )  # fmt: skip
             invoice_rows.extend(
                 {"invoice_id": i.invoice_id, "order_id": order.order_id, "shipment_id": i.shipment_id,
@@ -345,6 +442,13 @@ class SqlOrderRepository:
                  "change_seq": seq}
                 for e in order.warehouse_events
             )  # fmt: skip
+        # A delivery changes a shipment without changing its order's row: look at every loaded order.
+        shipment_updates = [
+            {"shipment_id": s.shipment_id, "status": s.status, "delivered_at": s.delivered_at, "change_seq": seq}
+            for order in self.loaded.values()
+            for s in order.shipments
+            if s.changed and not s.is_new
+        ]
         for table, rows in (
             (t.allocations, allocation_rows),
             (t.order_holds, hold_rows),
@@ -355,19 +459,8 @@ class SqlOrderRepository:
             (t.order_events, event_rows),
             (t.warehouse_events, warehouse_event_rows),
         ):
-            if rows:
-                execute(insert(table), rows)
-        if shipment_updates:
-            execute(
-                update(t.shipments)
-                .where(t.shipments.c.shipment_id == bindparam("b_shipment_id"))
-                .values(
-                    status=bindparam("status"),
-                    delivered_at=bindparam("delivered_at"),
-                    change_seq=bindparam("change_seq"),
-                ),
-                shipment_updates,
-            )
+            bulk.insert(table, rows)
+        bulk.update(t.shipments, ["shipment_id"], shipment_updates)
 
     def mark_saved(self) -> None:
         for order in (*self.new.values(), *self.loaded.values()):
@@ -402,7 +495,7 @@ class SqlOrderRepository:
             "change_seq": seq,
         }
 
-    def _line_row(self, order: Order, line: OrderLine, seq: int) -> dict:
+    def _line_row(self, order: Order, line: OrderLine, seq: int, backordered: int) -> dict:
         return {
             "order_id": order.order_id,
             "line_number": line.line_number,
@@ -411,7 +504,7 @@ class SqlOrderRepository:
             "unit_price": line.unit_price,
             "quantity_shipped": line.quantity_shipped,
             "quantity_cancelled": line.quantity_cancelled,
-            "quantity_backordered": order.backordered_quantity(line),
+            "quantity_backordered": backordered,
             "updated_at": line.updated_at,
             "change_seq": seq,
         }
@@ -422,27 +515,26 @@ class SqlStockRepository:
         self.connection = connection
         self.levels: dict[tuple[str, str], StockLevel] = {}
         self.new: set[tuple[str, str]] = set()
-        self._loaded_skus: set[str] = set()
+        self.by_sku: dict[str, list[StockLevel]] = {}
 
     def for_skus(self, skus: Iterable[str]) -> dict[str, list[StockLevel]]:
-        """Stock of each SKU in every warehouse that carries it, locked for update."""
+        """Stock of each SKU in every warehouse that carries it (by warehouse id), locked for update."""
         wanted = sorted(set(skus))
-        missing = [sku for sku in wanted if sku not in self._loaded_skus]
+        missing = [sku for sku in wanted if sku not in self.by_sku]
         i = t.inventory.c
         for chunk in _chunks(missing):
+            for sku in chunk:
+                self.by_sku[sku] = []
             for sku, warehouse_id, on_hand, allocated in self.connection.execute(
                 select(i.sku, i.warehouse_id, i.on_hand, i.allocated)
                 .where(i.sku.in_(chunk))
                 .order_by(i.sku, i.warehouse_id)
                 .with_for_update()
             ):
-                self.levels[(sku, warehouse_id)] = StockLevel(sku, warehouse_id, on_hand, allocated)
-        self._loaded_skus.update(missing)
-        result: dict[str, list[StockLevel]] = {sku: [] for sku in wanted}
-        for (sku, _), level in sorted(self.levels.items()):
-            if sku in result:
-                result[sku].append(level)
-        return result
+                level = StockLevel(sku, warehouse_id, on_hand, allocated)
+                self.levels[(sku, warehouse_id)] = level
+                self.by_sku[sku].append(level)
+        return {sku: self.by_sku[sku] for sku in wanted}
 
     def level(self, sku: str, warehouse_id: str) -> StockLevel:
         """The stock row of one SKU in one warehouse, created empty if the warehouse never had it."""
@@ -451,6 +543,7 @@ class SqlStockRepository:
         if key not in self.levels:
             self.levels[key] = StockLevel(sku, warehouse_id)
             self.new.add(key)
+            self.by_sku[sku] = sorted([*self.by_sku[sku], self.levels[key]], key=lambda lv: lv.warehouse_id)
         return self.levels[key]
 
     def all_levels(self) -> list[StockLevel]:
@@ -459,43 +552,30 @@ class SqlStockRepository:
         return [level for _, level in sorted(self.levels.items())]
 
     def flush(self, seq: int) -> None:
-        changed = [level for key, level in self.levels.items() if level.events and key not in self.new]
-        if self.new:
-            self.connection.execute(
-                insert(t.inventory),
-                [
-                    {"sku": lv.sku, "warehouse_id": lv.warehouse_id, "on_hand": lv.on_hand, "allocated": lv.allocated}
-                    for key, lv in sorted(self.levels.items())
-                    if key in self.new
-                ],
-            )
-        if changed:
-            i = t.inventory.c
-            self.connection.execute(
-                update(t.inventory)
-                .where(i.sku == bindparam("b_sku"), i.warehouse_id == bindparam("b_warehouse_id"))
-                .values(on_hand=bindparam("on_hand"), allocated=bindparam("allocated")),
-                [
-                    {"b_sku": lv.sku, "b_warehouse_id": lv.warehouse_id, "on_hand": lv.on_hand,
-                     "allocated": lv.allocated}
-                    for lv in changed
-                ],
-            )  # fmt: skip
-        events: list[InventoryEvent] = [e for _, lv in sorted(self.levels.items()) for e in lv.events]
-        if events:
-            self.connection.execute(
-                insert(t.inventory_events),
-                [
-                    {"sku": e.sku, "warehouse_id": e.warehouse_id, "event_type": e.event_type,
-                     "quantity": e.quantity, "event_at": e.at, "actor": e.actor, "order_id": e.order_id,
-                     "note": e.note}
-                    for e in events
-                ],
-            )  # fmt: skip
+        bulk = BulkWriter(self.connection)
+        rows = [
+            {"sku": lv.sku, "warehouse_id": lv.warehouse_id, "on_hand": lv.on_hand, "allocated": lv.allocated}
+            for key, lv in sorted(self.levels.items())
+            if lv.changed or key in self.new
+        ]
+        bulk.insert(t.inventory, [row for row in rows if (row["sku"], row["warehouse_id"]) in self.new])
+        bulk.update(
+            t.inventory, ["sku", "warehouse_id"], [row for row in rows if (row["sku"], row["warehouse_id"]) not in self.new]
+        )
+        bulk.insert(
+            t.inventory_events,
+            [
+                {"sku": e.sku, "warehouse_id": e.warehouse_id, "event_type": e.event_type, "quantity": e.quantity,
+                 "event_at": e.at, "actor": e.actor, "order_id": e.order_id, "note": e.note}
+                for _, lv in sorted(self.levels.items())
+                for e in lv.events
+            ],
+        )  # fmt: skip
 
     def mark_saved(self) -> None:
         for level in self.levels.values():
             level.events.clear()
+            level.changed = False
         self.new.clear()
 
 
@@ -509,6 +589,7 @@ class SqlMasterDataRepository:
         self._snapshots: dict[tuple[str, str], tuple] = {}
         self._new: set[tuple[str, str]] = set()
         self.warehouses_added: list[Warehouse] = []
+        self._warehouses: list[Warehouse] | None = None
 
     def products_by_sku(self, skus: Iterable[str]) -> dict[str, Product]:
         wanted = sorted(set(skus))
@@ -533,16 +614,20 @@ class SqlMasterDataRepository:
         return {cid: self.customers[cid] for cid in wanted if cid in self.customers}
 
     def add_product(self, product: Product) -> None:
-        self._track("product", product, self.products, new=product.sku not in self.products_by_sku([product.sku]))
+        self._track(
+            "product", product, self.products, new=product.sku not in self.products_by_sku([product.sku])
+        )
 
-    def add_customer(self, customer: Customer) -> None:
-        exists = customer.customer_id in self.customers_by_id([customer.customer_id])
-        self._track("customer", customer, self.customers, new=not exists)
+    def add_customers(self, customers: Sequence[Customer]) -> None:
+        existing = self.customers_by_id(c.customer_id for c in customers)
+        for customer in customers:
+            self._track("customer", customer, self.customers, new=customer.customer_id not in existing)
 
     def warehouses(self) -> list[Warehouse]:
-        w = t.warehouses.c
-        stored = [Warehouse(*row) for row in self.connection.execute(select(w.warehouse_id, w.country))]
-        return sorted([*stored, *self.warehouses_added], key=lambda wh: wh.warehouse_id)
+        if self._warehouses is None:
+            w = t.warehouses.c
+            self._warehouses = [Warehouse(*row) for row in self.connection.execute(select(w.warehouse_id, w.country))]
+        return sorted([*self._warehouses, *self.warehouses_added], key=lambda wh: wh.warehouse_id)
 
     def add_warehouse(self, warehouse: Warehouse) -> None:
         self.warehouses_added.append(warehouse)
@@ -553,7 +638,7 @@ class SqlMasterDataRepository:
         if new:
             self._new.add((kind, key))
         elif (kind, key) not in self._snapshots:
-            self._snapshots[(kind, key)] = astuple(replace(item))
+            self._snapshots[(kind, key)] = _master_data_values(item)
 
     def flush(self, seq: int) -> None:
         execute = self.connection.execute
@@ -568,7 +653,7 @@ class SqlMasterDataRepository:
             execute(insert(t.customers), [vars(c) for c in new_customers])
         for (kind, key), snapshot in self._snapshots.items():
             item = (self.products if kind == "product" else self.customers)[key]
-            if astuple(item) != snapshot:
+            if _master_data_values(item) != snapshot:
                 table = t.products if kind == "product" else t.customers
                 key_column = table.c.sku if kind == "product" else table.c.customer_id
                 execute(update(table).where(key_column == key).values(vars(item)))
@@ -576,10 +661,13 @@ class SqlMasterDataRepository:
     def mark_saved(self) -> None:
         self._new.clear()
         self.warehouses_added.clear()
-        self._snapshots = {
-            (kind, key): astuple((self.products if kind == "product" else self.customers)[key])
-            for kind, key in [*[("product", k) for k in self.products], *[("customer", k) for k in self.customers]]
-        }
+        self._snapshots.clear()  # the unit of work opens fresh repositories after a commit
+
+
+def _master_data_values(item: Customer | Product) -> tuple:
+    if isinstance(item, Product):
+        return item.list_price, item.export_restricted
+    return item.credit_limit, item.open_balance
 
 
 class SqlReturnRepository:
@@ -625,41 +713,29 @@ class SqlReturnRepository:
         self.items.update(batch)
 
     def flush(self, seq: int) -> None:
-        execute = self.connection.execute
+        bulk = BulkWriter(self.connection)
         new = [rma for _, rma in sorted(self.items.items()) if rma.is_new]
         changed = [rma for _, rma in sorted(self.items.items()) if rma.changed and not rma.is_new]
-        if new:
-            execute(
-                insert(t.returns),
-                [{"rma_id": x.rma_id, "order_id": x.order_id, "status": x.status, "requested_at": x.requested_at,
-                  "updated_at": x.updated_at, "change_seq": seq} for x in new],
-            )  # fmt: skip
-            execute(insert(t.return_lines), [self._line_row(x, line, seq) for x in new for line in x.lines])
-        if changed:
-            execute(
-                update(t.returns)
-                .where(t.returns.c.rma_id == bindparam("b_rma_id"))
-                .values(status=bindparam("status"), updated_at=bindparam("updated_at"), change_seq=seq),
-                [{"b_rma_id": x.rma_id, "status": x.status, "updated_at": x.updated_at} for x in changed],
-            )
-        changed_lines = [
-            {"b_rma_id": x.rma_id, "b_line_number": line.line_number, "received_at": line.received_at,
-             "disposition": line.disposition, "updated_at": line.updated_at}
-            for x in changed for line in x.lines if line.changed
-        ]  # fmt: skip
-        if changed_lines:
-            rl = t.return_lines.c
-            execute(
-                update(t.return_lines)
-                .where(rl.rma_id == bindparam("b_rma_id"), rl.line_number == bindparam("b_line_number"))
-                .values(
-                    received_at=bindparam("received_at"),
-                    disposition=bindparam("disposition"),
-                    updated_at=bindparam("updated_at"),
-                    change_seq=seq,
-                ),
-                changed_lines,
-            )
+        bulk.insert(
+            t.returns,
+            [{"rma_id": x.rma_id, "order_id": x.order_id, "status": x.status, "requested_at": x.requested_at,
+              "updated_at": x.updated_at, "change_seq": seq} for x in new],
+        )  # fmt: skip
+        bulk.insert(t.return_lines, [self._line_row(x, line, seq) for x in new for line in x.lines])
+        bulk.update(
+            t.returns,
+            ["rma_id"],
+            [{"rma_id": x.rma_id, "status": x.status, "updated_at": x.updated_at, "change_seq": seq} for x in changed],
+        )
+        bulk.update(
+            t.return_lines,
+            ["rma_id", "line_number"],
+            [
+                {"rma_id": x.rma_id, "line_number": line.line_number, "received_at": line.received_at,
+                 "disposition": line.disposition, "updated_at": line.updated_at, "change_seq": seq}
+                for x in changed for line in x.lines if line.changed
+            ],
+        )  # fmt: skip
 
     def _line_row(self, rma: ReturnAuthorization, line: ReturnLine, seq: int) -> dict:
         return {
@@ -696,16 +772,15 @@ class SqlTrackingLog:
         self.pending.append(event)
 
     def flush(self, seq: int) -> None:
-        if self.pending:
-            self.connection.execute(
-                insert(t.tracking_events),
-                [
-                    {"tracking_number": e.tracking_number, "shipment_id": e.shipment_id, "order_id": e.order_id,
-                     "carrier": e.carrier, "status_code": e.status_code, "exception_code": e.exception_code,
-                     "event_at": e.at, "location": e.location, "change_seq": seq}
-                    for e in self.pending
-                ],
-            )  # fmt: skip
+        BulkWriter(self.connection).insert(
+            t.tracking_events,
+            [
+                {"tracking_number": e.tracking_number, "shipment_id": e.shipment_id, "order_id": e.order_id,
+                 "carrier": e.carrier, "status_code": e.status_code, "exception_code": e.exception_code,
+                 "event_at": e.at, "location": e.location, "change_seq": seq}
+                for e in self.pending
+            ],
+        )  # fmt: skip
 
     def mark_saved(self) -> None:
         self.pending.clear()

@@ -41,6 +41,15 @@ metadata = MetaData(
 )
 
 
+def sqlite_timestamp_text(value: datetime) -> str:
+    """`YYYY-MM-DD HH:MM:SS.ffffff` in UTC: fixed width, so text order is time order."""
+    if value.tzinfo is not UTC:
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: the core stores aware UTC timestamps only")
+        value = value.astimezone(UTC)
+    return value.isoformat(" ", "microseconds")[:26]
+
+
 class UtcDateTime(TypeDecorator):
     """An aware UTC datetime. PostgreSQL: timestamptz. SQLite: fixed-width ISO text, which sorts
     correctly and is much cheaper to convert than SQLAlchemy's generic SQLite DATETIME."""
@@ -58,9 +67,7 @@ class UtcDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError(f"naive datetime {value!r}: the core stores aware UTC timestamps only")
-        if dialect.name == "sqlite":
-            return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        return value
+        return sqlite_timestamp_text(value) if dialect.name == "sqlite" else value
 
     def process_result_value(self, value, dialect):
         if value is None:

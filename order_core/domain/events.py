@@ -3,16 +3,17 @@
 `OrderEvent` rows become the contract's `oms/order_events` (only the contract's event types are
 exported; the others, such as `shipped`, are audit-only). `WarehouseEvent` rows become
 `wms/warehouse_events`. `InventoryEvent` rows audit stock changes and are not exported.
+
+Events are immutable named tuples: cheap to create by the hundred thousand in a simulation.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class OrderEvent:
+class OrderEvent(NamedTuple):
     order_id: str
     event_type: str
     at: datetime
@@ -22,8 +23,7 @@ class OrderEvent:
     status_after: str | None = None  # the order's status once the event happened
 
 
-@dataclass(frozen=True)
-class WarehouseEvent:
+class WarehouseEvent(NamedTuple):
     order_id: str
     warehouse_id: str
     event_type: str
@@ -34,8 +34,7 @@ class WarehouseEvent:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class InventoryEvent:
+class InventoryEvent(NamedTuple):
     sku: str
     warehouse_id: str
     event_type: str  # received, allocated, deallocated, shipped, written_off, restocked
@@ -46,8 +45,7 @@ class InventoryEvent:
     note: str | None = None
 
 
-@dataclass(frozen=True)
-class TrackingEvent:
+class TrackingEvent(NamedTuple):
     tracking_number: str
     order_id: str
     shipment_id: str

@@ -18,7 +18,7 @@ class Product:
     export_restricted: bool = False
 
 
-@dataclass
+@dataclass(frozen=True)
 class Warehouse:
     warehouse_id: str
     country: str
@@ -33,13 +33,19 @@ class Customer:
 
 @dataclass
 class StockLevel:
-    """Stock of one SKU in one warehouse. Available to promise = on hand - allocated."""
+    """Stock of one SKU in one warehouse. Available to promise = on hand - allocated.
+
+    Its own log records what changes the count on hand: receipts, write-offs and restocks.
+    Reservations and shipments are audited on the order, whose `allocated`, `cancelled` and
+    `shipped` events (and shipment lines) name the SKU, warehouse and quantity.
+    """
 
     sku: str
     warehouse_id: str
     on_hand: int = 0
     allocated: int = 0
     events: list[InventoryEvent] = field(default_factory=list, repr=False)
+    changed: bool = field(default=False, repr=False)
 
     @property
     def available(self) -> int:
@@ -51,22 +57,22 @@ class StockLevel:
         self.on_hand += quantity
         self._record("received", quantity, at, actor, None, note)
 
-    def reserve(self, quantity: int, order_id: str, at: datetime, actor: str) -> None:
+    def reserve(self, quantity: int) -> None:
         if quantity > self.available:
             raise DomainError(
                 f"cannot allocate {quantity} of {self.sku} at {self.warehouse_id}: {self.available} available"
             )
         self.allocated += quantity
-        self._record("allocated", quantity, at, actor, order_id)
+        self.changed = True
 
-    def unreserve(self, quantity: int, order_id: str, at: datetime, actor: str, note: str | None = None) -> None:
+    def unreserve(self, quantity: int) -> None:
         self.allocated -= quantity
-        self._record("deallocated", quantity, at, actor, order_id, note)
+        self.changed = True
 
-    def ship(self, quantity: int, order_id: str, at: datetime, actor: str) -> None:
+    def ship(self, quantity: int) -> None:
         self.on_hand -= quantity
         self.allocated -= quantity
-        self._record("shipped", quantity, at, actor, order_id)
+        self.changed = True
 
     def write_off_reserved(self, quantity: int, order_id: str, at: datetime, actor: str, note: str) -> None:
         """Reserved units that are not there (short pick) or are broken (damage): both counts drop."""
@@ -79,4 +85,5 @@ class StockLevel:
         self._record("restocked", quantity, at, actor, order_id)
 
     def _record(self, event_type, quantity, at, actor, order_id, note=None) -> None:
+        self.changed = True
         self.events.append(InventoryEvent(self.sku, self.warehouse_id, event_type, quantity, at, actor, order_id, note))

@@ -281,12 +281,22 @@ class Order:
 
     # ------------------------------------------------------------------ allocation
     def backordered_quantity(self, line: OrderLine) -> int:
-        allocated = sum(a.quantity for a in self.allocations if a.line_number == line.line_number)
+        allocated = 0
+        for allocation in self.allocations:
+            if allocation.line_number == line.line_number:
+                allocated += allocation.quantity
         return line.open_quantity - allocated
+
+    def backordered_by_line(self) -> dict[int, int]:
+        """Units of each line still waiting for stock (neither allocated, shipped nor cancelled)."""
+        waiting = {line.line_number: line.open_quantity for line in self.lines}
+        for allocation in self.allocations:
+            waiting[allocation.line_number] -= allocation.quantity
+        return waiting
 
     @property
     def total_backordered(self) -> int:
-        return sum(self.backordered_quantity(line) for line in self.lines)
+        return sum(self.backordered_by_line().values())
 
     @property
     def can_allocate(self) -> bool:
@@ -315,7 +325,9 @@ class Order:
         needs = {sku: need for sku, need in needs.items() if need[1] > 0}
         if not needs:
             return 0
-        stock_at = {(level.sku, level.warehouse_id): level for sku in needs for level in stock_by_sku.get(sku, ())}
+        stock_at = {
+            (level.sku, level.warehouse_id): level for sku in needs for level in stock_by_sku.get(sku, ())
+        }
         available = {key: level.available for key, level in stock_at.items()}
         plan: list[tuple[OrderLine, str, int]] = []
         single = next(
@@ -330,7 +342,9 @@ class Order:
             plan = [(line, single, quantity) for line, quantity in needs.values()]
         else:
             for sku, (line, quantity) in needs.items():
-                whole = next((wh for wh in warehouse_preference if available.get((sku, wh), 0) >= quantity), None)
+                whole = next(
+                    (wh for wh in warehouse_preference if available.get((sku, wh), 0) >= quantity), None
+                )
                 if whole is not None:
                     plan.append((line, whole, quantity))
                     continue
@@ -345,7 +359,7 @@ class Order:
         allocated_units = 0
         notes = []
         for line, wh, quantity in plan:
-            stock_at[(line.sku, wh)].reserve(quantity, self.order_id, at, actor)
+            stock_at[(line.sku, wh)].reserve(quantity)
             self._add_allocation(line.line_number, wh, quantity)
             allocated_units += quantity
             notes.append(f"{line.sku} x{quantity} at {wh}")
@@ -365,7 +379,11 @@ class Order:
 
     def _add_allocation(self, line_number: int, warehouse_id: str, quantity: int) -> None:
         for existing in self.allocations:
-            if (existing.line_number, existing.warehouse_id, existing.stage) == (line_number, warehouse_id, ALLOCATED):
+            if (existing.line_number, existing.warehouse_id, existing.stage) == (
+                line_number,
+                warehouse_id,
+                ALLOCATED,
+            ):
                 existing.quantity += quantity
                 return
         self.allocations.append(Allocation(line_number, warehouse_id, quantity))
@@ -396,6 +414,7 @@ class Order:
             if allocation.stage == ALLOCATED:
                 allocation.stage = RELEASED
                 released.append(allocation.warehouse_id)
+        self._merge_allocations()
         note = "to " + ", ".join(sorted(set(released)))
         if self.status in (status.ALLOCATED, status.BACKORDERED):
             self._move_to(status.RELEASED_TO_WAREHOUSE, at, actor, note=note)
@@ -426,7 +445,9 @@ class Order:
         skus_here = {self._line(a.line_number).sku for a in work}
         unknown = sorted((set(short) | set(damaged) | set(mis_picked)) - skus_here)
         if unknown:
-            raise DomainError(f"order {self.order_id} has no released work for {', '.join(unknown)} at {warehouse_id}")
+            raise DomainError(
+                f"order {self.order_id} has no released work for {', '.join(unknown)} at {warehouse_id}"
+            )
         backorder_before = self.total_backordered
         for allocation in work:
             line = self._line(allocation.line_number)
@@ -442,11 +463,17 @@ class Order:
                 self._warehouse_event(warehouse_id, "damaged_in_warehouse", at, actor, line.sku, broken)
                 replacement = min(broken, level.available)
                 if replacement:
-                    level.reserve(replacement, self.order_id, at, actor)
+                    level.reserve(replacement)
                 allocation.quantity -= broken - replacement
             if line.sku in mis_picked:
                 self._warehouse_event(
-                    warehouse_id, "mis_pick", at, actor, line.sku, allocation.quantity, "wrong item, corrected at pack"
+                    warehouse_id,
+                    "mis_pick",
+                    at,
+                    actor,
+                    line.sku,
+                    allocation.quantity,
+                    "wrong item, corrected at pack",
                 )
             if allocation.quantity:
                 allocation.stage = PICKED
@@ -455,7 +482,9 @@ class Order:
         self._merge_allocations()
         added_backorder = self.total_backordered - backorder_before
         if added_backorder:
-            self._record("backordered", at, actor, note=f"{added_backorder} units short at pick in {warehouse_id}")
+            self._record(
+                "backordered", at, actor, note=f"{added_backorder} units short at pick in {warehouse_id}"
+            )
         self._sync_fulfilment_status(at, actor)
 
     def pack(self, warehouse_id: str, at: datetime, actor: str) -> None:
@@ -492,23 +521,26 @@ class Order:
         for number, allocation in enumerate(sorted(work, key=lambda a: a.line_number), start=1):
             line = self._line(allocation.line_number)
             level = next(lv for lv in stock_by_sku[line.sku] if lv.warehouse_id == warehouse_id)
-            level.ship(allocation.quantity, self.order_id, at, actor)
+            level.ship(allocation.quantity)
             line.quantity_shipped += allocation.quantity
             self._touch_line(line, at)
             shipment_lines.append(ShipmentLine(number, line.line_number, line.sku, allocation.quantity))
             amount += line.unit_price * allocation.quantity
         self.allocations = [a for a in self.allocations if a not in work]
-        shipment = Shipment(shipment_id, warehouse_id, carrier, service_level, tracking_number, at, shipment_lines)
+        shipment = Shipment(
+            shipment_id, warehouse_id, carrier, service_level, tracking_number, at, shipment_lines
+        )
         self.shipments.append(shipment)
         self._record("shipped", at, actor, note=f"{shipment_id} via {carrier} {tracking_number}")
         self.invoices.append(Invoice(invoice_id, shipment_id, at, amount, self.currency))
         self._record("invoiced", at, actor, note=f"{invoice_id} {amount} {self.currency}")
-        self._sync_fulfilment_status(at, actor, record=False)
+        self._sync_fulfilment_status(at, actor)
         return shipment
 
     # ------------------------------------------------------------------ carrier
-    def apply_tracking(self, tracking_number: str, status_code: str, exception_code: str | None, at: datetime,
-                       actor: str) -> None:
+    def apply_tracking(
+        self, tracking_number: str, status_code: str, exception_code: str | None, at: datetime, actor: str
+    ) -> None:
         """A carrier event that ends a parcel's journey: delivered, lost, or returned to sender."""
         shipment = self.shipment_by_tracking(tracking_number)
         if shipment.status == SHIPMENT_DELIVERED:
@@ -522,7 +554,8 @@ class Order:
         else:
             return
         shipment.changed = True
-        self._record(f"shipment_{shipment.status}", at, actor, note=f"{shipment.shipment_id} {tracking_number}")
+        if shipment.status != SHIPMENT_DELIVERED:  # a delivery is on record as the carrier's event
+            self._record(f"shipment_{shipment.status}", at, actor, note=f"{shipment.shipment_id} {tracking_number}")
         if (
             self.status == status.SHIPPED
             and all(s.is_final for s in self.shipments)
@@ -546,7 +579,9 @@ class Order:
         note: str | None = None,
     ) -> None:
         if reason not in CANCEL_REASONS:
-            raise DomainError(f"unknown cancel reason {reason!r}; expected one of {', '.join(CANCEL_REASONS)}")
+            raise DomainError(
+                f"unknown cancel reason {reason!r}; expected one of {', '.join(CANCEL_REASONS)}"
+            )
         ORDER_LIFECYCLE.check(self.order_id, self.status, status.CANCELLED)
         self._release_all_allocations(stock_by_sku, at, actor, f"order cancelled: {reason}")
         for line in self.lines:
@@ -604,7 +639,9 @@ class Order:
             )
         memo = CreditMemo(credit_memo_id, invoice_id, at, amount, reason_code, actor, note)
         self.credit_memos.append(memo)
-        self._record("credit_memo_issued", at, actor, reason_code=reason_code, note=f"{credit_memo_id} {amount}")
+        self._record(
+            "credit_memo_issued", at, actor, reason_code=reason_code, note=f"{credit_memo_id} {amount}"
+        )
         return memo
 
     def invoice_for_sku(self, sku: str) -> Invoice:
@@ -620,8 +657,9 @@ class Order:
                 return line
         raise DomainError(f"order {self.order_id} has no line for {sku}")
 
-    def record_return_event(self, event_type: str, at: datetime, actor: str, reason_code: str | None,
-                            note: str) -> None:
+    def record_return_event(
+        self, event_type: str, at: datetime, actor: str, reason_code: str | None, note: str
+    ) -> None:
         self._record(event_type, at, actor, reason_code=reason_code, note=note)
 
     # ------------------------------------------------------------------ internals
@@ -629,7 +667,7 @@ class Order:
         for allocation in self.allocations:
             sku = self._line(allocation.line_number).sku
             level = next(lv for lv in stock_by_sku[sku] if lv.warehouse_id == allocation.warehouse_id)
-            level.unreserve(allocation.quantity, self.order_id, at, actor, note)
+            level.unreserve(allocation.quantity)
         self.allocations = []
 
     def _merge_allocations(self) -> None:
@@ -642,20 +680,26 @@ class Order:
                 merged[key] = allocation
         self.allocations = list(merged.values())
 
-    def _sync_fulfilment_status(self, at: datetime, actor: str, record: bool = True) -> None:
+    def _sync_fulfilment_status(self, at: datetime, actor: str) -> None:
         """Move the order to the milestone all its open work has reached.
 
         Work released later for a backorder does not move the order back: an order stays
         `packed` while its remainder is picked, and `partially_shipped` until all has shipped.
+        The caller has already recorded what happened (the warehouse's picked and packed events,
+        the shipment), so the status change adds no event of its own.
         """
         target = self._fulfilment_milestone()
         if target is None or target == self.status or not ORDER_LIFECYCLE.allows(self.status, target):
             return
-        self._move_to(target, at, actor, record=record)
+        self._move_to(target, at, actor, record=False)
 
     def _fulfilment_milestone(self) -> str | None:
         if any(line.quantity_shipped for line in self.lines):
-            return status.SHIPPED if all(line.open_quantity == 0 for line in self.lines) else status.PARTIALLY_SHIPPED
+            return (
+                status.SHIPPED
+                if all(line.open_quantity == 0 for line in self.lines)
+                else status.PARTIALLY_SHIPPED
+            )
         in_warehouse = [a for a in self.allocations if a.stage != ALLOCATED]
         if not in_warehouse:
             return status.BACKORDERED if self.total_backordered else None
@@ -674,8 +718,16 @@ class Order:
         if self.status not in allowed:
             raise DomainError(f"cannot {action} order {self.order_id} while it is {self.status}")
 
-    def _move_to(self, target: str, at: datetime, actor: str, *, reason_code: str | None = None,
-                 note: str | None = None, record: bool = True) -> None:
+    def _move_to(
+        self,
+        target: str,
+        at: datetime,
+        actor: str,
+        *,
+        reason_code: str | None = None,
+        note: str | None = None,
+        record: bool = True,
+    ) -> None:
         ORDER_LIFECYCLE.check(self.order_id, self.status, target)
         self.status = target
         if record:
@@ -684,15 +736,23 @@ class Order:
             self.changed = True
             self.updated_at = max(self.updated_at, at)
 
-    def _record(self, event_type: str, at: datetime, actor: str, *, reason_code: str | None = None,
-                note: str | None = None) -> None:
+    def _record(
+        self,
+        event_type: str,
+        at: datetime,
+        actor: str,
+        *,
+        reason_code: str | None = None,
+        note: str | None = None,
+    ) -> None:
         self.events.append(OrderEvent(self.order_id, event_type, at, actor, reason_code, note, self.status))
         self.changed = True
         self.updated_at = max(self.updated_at, at)
 
     def _warehouse_event(self, warehouse_id, event_type, at, actor, sku, quantity, note=None) -> None:
-        self.warehouse_events.append(WarehouseEvent(self.order_id, warehouse_id, event_type, at, actor, sku, quantity,
-                                                    note))
+        self.warehouse_events.append(
+            WarehouseEvent(self.order_id, warehouse_id, event_type, at, actor, sku, quantity, note)
+        )
         self.changed = True
         self.updated_at = max(self.updated_at, at)
 

@@ -14,7 +14,14 @@ from order_core.domain.inventory import StockLevel
 from order_core.domain.lifecycle import RETURN_LIFECYCLE
 from order_core.domain.orders import Order
 
-RETURN_REASONS = ("damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "late_delivery")
+RETURN_REASONS = (
+    "damaged",
+    "defective",
+    "wrong_item",
+    "not_as_described",
+    "no_longer_needed",
+    "late_delivery",
+)
 DISPOSITIONS = ("restock", "refurbish", "scrap", "return_to_vendor")
 # A change of mind costs the customer a restocking fee; every other reason is our fault.
 RESTOCKING_FEE = {"no_longer_needed": Decimal("0.10")}
@@ -83,9 +90,19 @@ class ReturnAuthorization:
                 )
             fee = RESTOCKING_FEE.get(request.reason_code, Decimal("0"))
             refund = (line.unit_price * request.quantity * (1 - fee)).quantize(CENT)
-            warehouse = next(s.warehouse_id for s in order.shipments if any(sl.sku == request.sku for sl in s.lines))
+            warehouse = next(
+                s.warehouse_id for s in order.shipments if any(sl.sku == request.sku for sl in s.lines)
+            )
             return_lines.append(
-                ReturnLine(number, request.sku, request.quantity, request.reason_code, refund, warehouse, updated_at=at)
+                ReturnLine(
+                    number,
+                    request.sku,
+                    request.quantity,
+                    request.reason_code,
+                    refund,
+                    warehouse,
+                    updated_at=at,
+                )
             )
         rma = cls(rma_id, order.order_id, status.REQUESTED, at, at, return_lines)
         summary = ", ".join(f"{line.sku} x{line.quantity} ({line.reason_code})" for line in return_lines)
@@ -108,7 +125,9 @@ class ReturnAuthorization:
         for line in self.lines:
             disposition = dispositions[line.sku]
             if disposition not in DISPOSITIONS:
-                raise DomainError(f"unknown disposition {disposition!r}; expected one of {', '.join(DISPOSITIONS)}")
+                raise DomainError(
+                    f"unknown disposition {disposition!r}; expected one of {', '.join(DISPOSITIONS)}"
+                )
             line.received_at, line.disposition, line.updated_at, line.changed = at, disposition, at, True
             if disposition == "restock":
                 level = next(lv for lv in stock_by_sku[line.sku] if lv.warehouse_id == line.warehouse_id)
@@ -117,7 +136,9 @@ class ReturnAuthorization:
         summary = ", ".join(f"{line.sku}: {line.disposition}" for line in self.lines)
         order.record_return_event("return_received", at, actor, None, f"{self.rma_id}: {summary}")
 
-    def refund(self, *, order: Order, new_credit_memo_id: Callable[[], str], at: datetime, actor: str) -> None:
+    def refund(
+        self, *, order: Order, new_credit_memo_id: Callable[[], str], at: datetime, actor: str
+    ) -> None:
         """Credit the refund against the invoices that billed the returned units."""
         RETURN_LIFECYCLE.check(self.rma_id, self.status, status.REFUNDED)
         refund_by_invoice: dict[str, Decimal] = defaultdict(Decimal)
@@ -139,7 +160,9 @@ class ReturnAuthorization:
                     note=f"refund for {self.rma_id}",
                 )
         self._move_to(status.REFUNDED, at)
-        order.record_return_event("refunded", at, actor, None, f"{self.rma_id}: {sum(refund_by_invoice.values())}")
+        order.record_return_event(
+            "refunded", at, actor, None, f"{self.rma_id}: {sum(refund_by_invoice.values())}"
+        )
 
     def _move_to(self, target: str, at: datetime) -> None:
         self.status = target

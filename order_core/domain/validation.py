@@ -106,7 +106,9 @@ def holds_for(
     elif ship_to_country not in policy.home_countries:
         restricted = [line.sku for line in lines if catalog[line.sku].export_restricted]
         if restricted:
-            holds.append(Hold("compliance", f"export screening for {', '.join(restricted)} to {ship_to_country}"))
+            holds.append(
+                Hold("compliance", f"export screening for {', '.join(restricted)} to {ship_to_country}")
+            )
     return holds
 
 

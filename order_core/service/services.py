@@ -7,6 +7,7 @@ quarter; live callers leave them out and get the current time. `actor` is who di
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -63,8 +64,12 @@ def set_product(uow, sku: str, list_price: Decimal, export_restricted: bool = Fa
 def set_customer(
     uow, customer_id: str, credit_limit: Decimal | None = None, open_balance: Decimal = Decimal("0")
 ) -> None:
+    set_customers(uow, [Customer(customer_id, credit_limit, open_balance)])
+
+
+def set_customers(uow, customers: Sequence[Customer]) -> None:
     with uow:
-        uow.master_data.add_customer(Customer(customer_id, credit_limit, open_balance))
+        uow.master_data.add_customers(customers)
         uow.commit()
 
 
@@ -94,14 +99,17 @@ class PlacedOrder:
 
 def promise(ordered_at: datetime, service_level: str) -> tuple[datetime, date]:
     """Ship by the day's cut-off (or the next day's), deliver after the service level's transit days."""
-    ship_day = ordered_at.date() if ordered_at.timetz() < SHIP_CUTOFF.replace(tzinfo=UTC) else (
-        ordered_at.date() + timedelta(days=1)
+    ship_day = (
+        ordered_at.date()
+        if ordered_at.timetz() < SHIP_CUTOFF.replace(tzinfo=UTC)
+        else (ordered_at.date() + timedelta(days=1))
     )
     promised_ship_at = datetime.combine(ship_day, SHIP_BY, tzinfo=UTC)
     return promised_ship_at, ship_day + timedelta(days=TRANSIT_DAYS[service_level])
 
 
-def warehouse_preference(warehouses: Sequence[Warehouse], country: str | None) -> list[str]:
+@functools.cache
+def warehouse_preference(warehouses: tuple[Warehouse, ...], country: str | None) -> list[str]:
     """Same country first, then same region, then the rest: the shortest trip ships."""
     region = REGIONS.get(country or "", "EU")
 
@@ -124,6 +132,10 @@ def place_orders(uow, requests: Sequence[PlaceOrder], payments: PaymentGateway, 
     allocate and release the ones that pass."""
     try:
         with uow:
+            uow.orders.prefetch_external_ids((r.channel, r.external_order_id) for r in requests)
+            uow.master_data.products_by_sku(line.sku for r in requests for line in r.lines)
+            uow.master_data.customers_by_id(r.customer_id for r in requests)
+            uow.stock.for_skus(line.sku for r in requests for line in r.lines)
             results = [_place(uow, request, payments, actor, policy) for request in requests]
             uow.commit()
             return results
@@ -139,7 +151,9 @@ def place_orders(uow, requests: Sequence[PlaceOrder], payments: PaymentGateway, 
             return results
 
 
-def _place(uow, request: PlaceOrder, payments: PaymentGateway, actor: str, policy: ValidationPolicy) -> PlacedOrder:
+def _place(
+    uow, request: PlaceOrder, payments: PaymentGateway, actor: str, policy: ValidationPolicy
+) -> PlacedOrder:
     existing = uow.orders.by_external_id(request.channel, request.external_order_id)
     if existing is not None:
         return PlacedOrder(existing.order_id, existing.status, created=False)
@@ -151,7 +165,9 @@ def _place(uow, request: PlaceOrder, payments: PaymentGateway, actor: str, polic
     if request.currency not in CURRENCIES:
         raise DomainError(f"unknown currency {request.currency!r}; expected one of {', '.join(CURRENCIES)}")
     if request.service_level not in TRANSIT_DAYS:
-        raise DomainError(f"unknown service level {request.service_level!r}; expected one of {', '.join(TRANSIT_DAYS)}")
+        raise DomainError(
+            f"unknown service level {request.service_level!r}; expected one of {', '.join(TRANSIT_DAYS)}"
+        )
     ordered_at = _now(request.ordered_at)
     promised_ship_at, promised_delivery = promise(ordered_at, request.service_level)
     order = Order.capture(
@@ -171,7 +187,7 @@ def _place(uow, request: PlaceOrder, payments: PaymentGateway, actor: str, polic
         actor=actor,
     )
     uow.orders.add(order)
-    authorization = payments.authorize(order.order_id, order.order_total, order.currency)
+    authorization = payments.authorize(order.order_id, order.external_order_id, order.order_total, order.currency)
     if not authorization.approved:
         order.record_payment_failure(authorization.decline_reason or "declined", ordered_at, actor)
         return PlacedOrder(order.order_id, order.status, created=True)
@@ -193,7 +209,9 @@ def _place(uow, request: PlaceOrder, payments: PaymentGateway, actor: str, polic
 
 def _allocate_and_release(uow, order: Order, at: datetime, actor: str) -> None:
     stock = uow.stock.for_skus(line.sku for line in order.lines)
-    order.allocate(stock, warehouse_preference(uow.master_data.warehouses(), order.ship_to_country), at, actor)
+    order.allocate(
+        stock, warehouse_preference(tuple(uow.master_data.warehouses()), order.ship_to_country), at, actor
+    )
     if order.can_release:
         order.release_to_warehouse(at, actor)
 
@@ -210,7 +228,7 @@ def retry_payment(uow, order_id: str, payments: PaymentGateway, at: datetime | N
     at = _now(at)
     with uow:
         order = _get_order(uow, order_id)
-        authorization = payments.authorize(order.order_id, order.order_total, order.currency)
+        authorization = payments.authorize(order.order_id, order.external_order_id, order.order_total, order.currency)
         if not authorization.approved:
             order.record_payment_failure(authorization.decline_reason or "declined", at, actor)
         else:
@@ -262,29 +280,40 @@ def correct_address(uow, order_id: str, country: str, postal_code: str, actor: s
 
 
 # ---------------------------------------------------------------------- inventory
-def receive_stock(uow, sku: str, warehouse_id: str, quantity: int, at: datetime | None = None,
-                  actor: str = SYSTEM, note: str | None = None) -> list[str]:  # fmt: skip
+@dataclass(frozen=True)
+class StockReceipt:
+    sku: str
+    warehouse_id: str
+    quantity: int
+    note: str | None = None
+
+
+def receive_stock(uow, receipts: Sequence[StockReceipt], at: datetime | None = None, actor: str = SYSTEM) -> list[str]:
     """Put received units on hand and allocate waiting backorders, oldest first.
     Returns the orders that got stock."""
     at = _now(at)
     with uow:
-        if not uow.master_data.products_by_sku([sku]):
-            raise UnknownRecord(f"unknown SKU {sku!r}")
+        skus = sorted({r.sku for r in receipts})
+        unknown_skus = sorted(set(skus) - set(uow.master_data.products_by_sku(skus)))
+        if unknown_skus:
+            raise UnknownRecord(f"unknown SKU {unknown_skus[0]!r}")
         warehouses = uow.master_data.warehouses()
-        if warehouse_id not in {w.warehouse_id for w in warehouses}:
-            raise UnknownRecord(f"unknown warehouse {warehouse_id!r}")
+        unknown_warehouses = sorted({r.warehouse_id for r in receipts} - {w.warehouse_id for w in warehouses})
+        if unknown_warehouses:
+            raise UnknownRecord(f"unknown warehouse {unknown_warehouses[0]!r}")
         # Lock order: waiting orders first, then stock (as every other use case does).
-        waiting = uow.orders.get_many(uow.orders.ids_waiting_for(sku))
-        uow.stock.level(sku, warehouse_id).receive(quantity, at, actor, note)
+        waiting = uow.orders.get_many(uow.orders.ids_waiting_for(skus))
+        for receipt in receipts:
+            uow.stock.level(receipt.sku, receipt.warehouse_id).receive(receipt.quantity, at, actor, receipt.note)
         filled = []
         for order in sorted(waiting.values(), key=lambda o: (o.ordered_at, o.order_id)):
+            if not order.can_allocate:
+                continue
             stock = uow.stock.for_skus(line.sku for line in order.lines)
-            if order.allocate(stock, warehouse_preference(warehouses, order.ship_to_country), at, actor):
+            if order.allocate(stock, warehouse_preference(tuple(warehouses), order.ship_to_country), at, actor):
                 filled.append(order.order_id)
                 if order.can_release:
                     order.release_to_warehouse(at, actor)
-            if not any(level.available for level in uow.stock.for_skus([sku])[sku]):
-                break
         uow.commit()
         return filled
 
@@ -313,7 +342,9 @@ class ShipConfirmation:
     tracking_number: str
 
 
-def pick(uow, confirmations: Sequence[PickConfirmation], at: datetime | None = None, actor: str = SYSTEM) -> None:
+def pick(
+    uow, confirmations: Sequence[PickConfirmation], at: datetime | None = None, actor: str = SYSTEM
+) -> None:
     at = _now(at)
     with uow:
         orders = _get_orders(uow, [c.order_id for c in confirmations])
@@ -333,7 +364,9 @@ def pack(uow, work: Sequence[tuple[str, str]], at: datetime | None = None, actor
         uow.commit()
 
 
-def ship(uow, confirmations: Sequence[ShipConfirmation], at: datetime | None = None, actor: str = SYSTEM) -> list[str]:
+def ship(
+    uow, confirmations: Sequence[ShipConfirmation], at: datetime | None = None, actor: str = SYSTEM
+) -> list[str]:
     """Ship and invoice what was packed; returns the shipment ids."""
     at = _now(at)
     with uow:
@@ -375,11 +408,14 @@ class TrackingUpdate:
     location: str | None = None
 
 
-def record_tracking_events(uow, updates: Sequence[TrackingUpdate], actor: str = "carrier") -> None:
-    """A carrier feed: append each event; deliveries, losses and returns to sender update the order."""
+def record_tracking_events(uow, updates: Sequence[TrackingUpdate], actor: str = "carrier") -> list[str]:
+    """A carrier feed: append each event; deliveries, losses and returns to sender update the order.
+    Returns the order id of each update."""
     for u in updates:
         if u.status_code not in TRACKING_STATUSES:
-            raise DomainError(f"unknown tracking status {u.status_code!r}; expected one of {', '.join(TRACKING_STATUSES)}")
+            raise DomainError(
+                f"unknown tracking status {u.status_code!r}; expected one of {', '.join(TRACKING_STATUSES)}"
+            )
         if (u.status_code == "exception") != (u.exception_code is not None):
             raise DomainError("an exception code goes with status 'exception', and only with it")
         if u.exception_code is not None and u.exception_code not in TRACKING_EXCEPTIONS:
@@ -392,7 +428,9 @@ def record_tracking_events(uow, updates: Sequence[TrackingUpdate], actor: str = 
         if unknown:
             raise UnknownRecord(f"unknown tracking number {unknown[0]!r}")
         final = [_ends_journey(u) for u in updates]
-        orders = uow.orders.get_many(shipments[u.tracking_number][0] for u, ends in zip(updates, final) if ends)
+        orders = uow.orders.get_many(
+            shipments[u.tracking_number][0] for u, ends in zip(updates, final) if ends
+        )
         for u, ends in zip(updates, final):
             order_id, shipment_id, carrier = shipments[u.tracking_number]
             uow.tracking.add(
@@ -400,8 +438,11 @@ def record_tracking_events(uow, updates: Sequence[TrackingUpdate], actor: str = 
                               u.location)
             )  # fmt: skip
             if ends:
-                orders[order_id].apply_tracking(u.tracking_number, u.status_code, u.exception_code, u.at, actor)
+                orders[order_id].apply_tracking(
+                    u.tracking_number, u.status_code, u.exception_code, u.at, actor
+                )
         uow.commit()
+        return [shipments[u.tracking_number][0] for u in updates]
 
 
 def _ends_journey(update: TrackingUpdate) -> bool:
@@ -464,7 +505,12 @@ def open_return(uow, order_id: str, lines: Sequence[ReturnRequestLine], actor: s
             for line in earlier.lines:
                 already[line.sku] += line.quantity
         rma = ReturnAuthorization.request(
-            rma_id=uow.ids.new("RMA"), order=order, lines=lines, already_returned=already, at=_now(at), actor=actor
+            rma_id=uow.ids.new("RMA"),
+            order=order,
+            lines=lines,
+            already_returned=already,
+            at=_now(at),
+            actor=actor,
         )
         uow.returns.add(rma)
         uow.commit()
@@ -497,6 +543,35 @@ def refund_return(uow, rma_id: str, actor: str, at: datetime | None = None) -> N
 
 
 # ---------------------------------------------------------------------- reading
+def get_orders(uow, order_ids: Sequence[str]) -> dict[str, Order]:
+    """Orders to look at (not to change: changes go through the use cases above)."""
+    with uow:
+        return _get_orders(uow, order_ids)
+
+
+def released_work(uow, order_ids: Sequence[str]) -> list[tuple[str, str]]:
+    """(order id, warehouse id) pairs with work released to the warehouse and not yet picked."""
+    with uow:
+        orders = uow.orders.get_many(order_ids)
+        return [
+            (order_id, warehouse_id)
+            for order_id in order_ids
+            if order_id in orders
+            for warehouse_id in sorted({a.warehouse_id for a in orders[order_id].allocations if a.stage == "released"})
+        ]
+
+
+def orders_waiting_since(uow, ordered_before: datetime, statuses: Sequence[str]) -> list[str]:
+    """Orders in `statuses` placed before a time that still wait for stock (a backorder review's list)."""
+    with uow:
+        return uow.orders.ids_backordered_before(ordered_before, statuses)
+
+
+def order_status_counts(uow) -> dict[str, int]:
+    with uow:
+        return uow.orders.status_counts()
+
+
 def order_history(uow, order_id: str) -> tuple[Order, list[tuple]]:
     with uow:
         order = _get_order(uow, order_id)
