@@ -1,6 +1,6 @@
 """Benchmark of the simulator on a fresh SQLite file (prints figures; not a test).
 
-    .venv/bin/python -m order_core.bench_simulate --days 90 --orders-per-day 2000 --seed 7
+.venv/bin/python -m order_core.bench_simulate --days 90 --orders-per-day 2000 --seed 7
 """
 
 from __future__ import annotations

@@ -24,12 +24,16 @@ def _default_db() -> str:
 
 def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
     _add_simulate(subparsers)
-    core = subparsers.add_parser("core", help="Operate the order core: orders, holds, stock, shipping, returns.")
+    core = subparsers.add_parser(
+        "core", help="Operate the order core: orders, holds, stock, shipping, returns."
+    )
     commands = core.add_subparsers(dest="core_command", required=True, metavar="COMMAND")
 
     def command(name: str, help_text: str, handler) -> argparse.ArgumentParser:
         parser = commands.add_parser(name, help=help_text, description=help_text)
-        parser.add_argument("--db", default=None, help="Core database URL (default: ORDERPULSE_CORE_DB or data/).")
+        parser.add_argument(
+            "--db", default=None, help="Core database URL (default: ORDERPULSE_CORE_DB or data/)."
+        )
         parser.set_defaults(handler=handler)
         return parser
 
@@ -81,7 +85,9 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--by", required=True)
     p.add_argument("--note")
 
-    p = command("receive-stock", "Receive units into a warehouse; waiting backorders get them first.", _receive)
+    p = command(
+        "receive-stock", "Receive units into a warehouse; waiting backorders get them first.", _receive
+    )
     p.add_argument("--sku", required=True)
     p.add_argument("--warehouse", required=True)
     p.add_argument("--quantity", required=True, type=int)
@@ -93,7 +99,9 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--warehouse", required=True)
     p.add_argument("--short", action="append", default=[], metavar="SKU:QTY", help="Units not found.")
     p.add_argument("--damaged", action="append", default=[], metavar="SKU:QTY", help="Units broken.")
-    p.add_argument("--mis-pick", action="append", default=[], metavar="SKU", help="Wrong item caught at pack.")
+    p.add_argument(
+        "--mis-pick", action="append", default=[], metavar="SKU", help="Wrong item caught at pack."
+    )
     p.add_argument("--by", default="picker")
 
     p = command("pack", "Confirm the packing of an order's picked work at a warehouse.", _pack)
@@ -101,7 +109,9 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--warehouse", required=True)
     p.add_argument("--by", default="packer")
 
-    p = command("ship", "Ship what an order has at a warehouse (confirming pick and pack if not yet done).", _ship)
+    p = command(
+        "ship", "Ship what an order has at a warehouse (confirming pick and pack if not yet done).", _ship
+    )
     p.add_argument("--order", required=True)
     p.add_argument("--warehouse", required=True)
     p.add_argument("--carrier", required=True)
@@ -134,8 +144,13 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
 
     p = command("open-return", "Open a return (RMA) for shipped units.", _open_return)
     p.add_argument("--order", required=True)
-    p.add_argument("--line", action="append", required=True, metavar="SKU:QTY:REASON",
-                   help="Reason: damaged, defective, wrong_item, not_as_described, no_longer_needed, late_delivery.")
+    p.add_argument(
+        "--line",
+        action="append",
+        required=True,
+        metavar="SKU:QTY:REASON",
+        help="Reason: damaged, defective, wrong_item, not_as_described, no_longer_needed, late_delivery.",
+    )
     p.add_argument("--by", default="customer.service")
 
     p = command("receive-return", "Receive a return's parcel with a disposition per SKU.", _receive_return)
@@ -253,7 +268,9 @@ def _simulate(args: argparse.Namespace) -> int:
     )
     engine = open_database(args.db or _default_db())
     ids = SequentialIds()
-    log = (lambda message: None) if args.quiet else (lambda message: print(f"simulate: {message}", flush=True))
+    log = (
+        (lambda message: None) if args.quiet else (lambda message: print(f"simulate: {message}", flush=True))
+    )
     try:
         summary = Simulation(lambda: SqlUnitOfWork(engine, ids), config, log=log).run()
     except DomainError as error:
@@ -418,7 +435,9 @@ def _ship(args) -> int:
             shipment_ids = services.ship(uow, [confirmation], actor=args.by)
             uow.commit()
         status = services.get_orders(uow, [args.order])[args.order].status
-    print(f"order {args.order}: shipment {shipment_ids[0]} ({args.carrier} {args.tracking_number}), now {status}")
+    print(
+        f"order {args.order}: shipment {shipment_ids[0]} ({args.carrier} {args.tracking_number}), now {status}"
+    )
     return 0
 
 

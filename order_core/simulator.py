@@ -157,7 +157,9 @@ class SimulatedPayments(PaymentGateway):
     def __init__(self) -> None:
         self.declines: dict[str, str] = {}
 
-    def authorize(self, order_id: str, external_order_id: str, amount: Decimal, currency: str) -> Authorization:
+    def authorize(
+        self, order_id: str, external_order_id: str, amount: Decimal, currency: str
+    ) -> Authorization:
         reason = self.declines.pop(external_order_id, None)
         return Authorization(approved=reason is None, decline_reason=reason)
 
@@ -252,7 +254,9 @@ class Simulation:
             for warehouse_id, country in WAREHOUSES:
                 services.add_warehouse(uow, warehouse_id, country)
             for sku in self.sku_ids:
-                price = Decimal(str(round(math.exp(rng.uniform(math.log(4), math.log(400))), 0))) - Decimal("0.01")
+                price = Decimal(str(round(math.exp(rng.uniform(math.log(4), math.log(400))), 0))) - Decimal(
+                    "0.01"
+                )
                 self.prices[sku] = price
                 restricted = rng.random() < 0.04
                 if restricted:
@@ -284,7 +288,11 @@ class Simulation:
 
     def _run_agenda(self, uow, day: date) -> None:
         agenda = [item[:1] + item[2:] for item in sorted(self.agenda.pop(day, []), key=lambda item: item[:2])]
-        receipts = [StockReceipt(*payload, note="purchase order") for _, kind, payload in agenda if kind == "receive_po"]
+        receipts = [
+            StockReceipt(*payload, note="purchase order")
+            for _, kind, payload in agenda
+            if kind == "receive_po"
+        ]
         if receipts:
             # The receiving dock books the morning's deliveries together.
             at = max(item[0] for item in agenda if item[1] == "receive_po")
@@ -301,11 +309,15 @@ class Simulation:
                     self._after_delivery(uow, order_id, update)
                 elif update.status_code == "returned_to_sender":
                     self._schedule(
-                        update.at + timedelta(days=1), "credit_memo", (order_id, update.tracking_number, "return_to_sender")
+                        update.at + timedelta(days=1),
+                        "credit_memo",
+                        (order_id, update.tracking_number, "return_to_sender"),
                     )
         other = [item for item in agenda if item[1] not in ("receive_po", "tracking")]
         # Load the orders the rest of the agenda touches in one go rather than one by one.
-        services.get_orders(uow, [_order_id_of(kind, payload) for _, kind, payload in other if kind in ORDER_WORK])
+        services.get_orders(
+            uow, [_order_id_of(kind, payload) for _, kind, payload in other if kind in ORDER_WORK]
+        )
         for at, kind, payload in other:
             getattr(self, f"_do_{kind}")(uow, at, payload)
 
@@ -315,7 +327,10 @@ class Simulation:
         count = max(1, round(self.config.orders_per_day * factor))
         day_start = datetime.combine(day, time(0, 0), tzinfo=UTC)
         times = sorted(
-            day_start + timedelta(hours=rng.choices(HOURS, cum_weights=HOUR_CUM_WEIGHTS)[0], seconds=rng.randrange(3600))
+            day_start
+            + timedelta(
+                hours=rng.choices(HOURS, cum_weights=HOUR_CUM_WEIGHTS)[0], seconds=rng.randrange(3600)
+            )
             for _ in range(count)
         )
         new_customers: list[_Customer] = []
@@ -396,14 +411,18 @@ class Simulation:
             postal = rng.choice((None, postal[:-1], postal + "9", "N/A"))
         lines = []
         for index, sku in enumerate(skus):
-            quantity = rng.choices(QUANTITIES, cum_weights=QUANTITY_CUM_WEIGHTS)[0] * (rng.randint(1, 3) if b2b else 1)
+            quantity = rng.choices(QUANTITIES, cum_weights=QUANTITY_CUM_WEIGHTS)[0] * (
+                rng.randint(1, 3) if b2b else 1
+            )
             price = self.prices[sku]
             if trouble == "pricing_hold" and index == 0:
                 price = (price * Decimal(str(rng.choice((0.8, 0.85, 0.9, 1.1))))).quantize(Decimal("0.01"))
             lines.append(LineRequest(sku, quantity, price))
         external = f"{customer.channel.upper()}-{ordered_at:%y%m%d}-{rng.randrange(16**8):08X}"
         if trouble == "payment_failure":
-            self.payments.declines[external] = rng.choice(("card_declined", "insufficient_funds", "expired_card"))
+            self.payments.declines[external] = rng.choice(
+                ("card_declined", "insufficient_funds", "expired_card")
+            )
         service_level = rng.choices([s for s, _ in SERVICE_LEVELS], [w for _, w in SERVICE_LEVELS])[0]
         request = PlaceOrder(
             channel=customer.channel,
@@ -427,9 +446,8 @@ class Simulation:
             self._schedule(retry_at, "retry_payment", result.order_id)
         elif result.status == status.ON_HOLD:
             self._schedule(at + timedelta(hours=rng.uniform(14, 60)), "review_holds", result.order_id)
-        elif result.status in (status.RELEASED_TO_WAREHOUSE, status.BACKORDERED, status.ALLOCATED):
-            if result.status == status.RELEASED_TO_WAREHOUSE:
-                self.released[result.order_id] = at
+        elif result.status == status.RELEASED_TO_WAREHOUSE:
+            self.released[result.order_id] = at
         if trouble == "customer_cancel":
             self._schedule(at + timedelta(minutes=rng.uniform(5, 150)), "customer_cancel", result.order_id)
 
@@ -449,7 +467,9 @@ class Simulation:
         else:
             self.payments.declines[order.external_order_id] = "card_declined"
             services.retry_payment(uow, order_id, self.payments, at=at, actor="customer")
-            services.cancel_order(uow, order_id, "payment_failed", "order.desk", "no valid payment after retry", at)
+            services.cancel_order(
+                uow, order_id, "payment_failed", "order.desk", "no valid payment after retry", at
+            )
 
     def _after_capture_status(self, order_id: str, new_status: str, at: datetime) -> None:
         if new_status == status.ON_HOLD:
@@ -474,7 +494,9 @@ class Simulation:
                 return
             if hold.reason == "address":
                 if decision < 0.1:
-                    services.cancel_order(uow, order_id, "customer_request", person, "no reply on address", at)
+                    services.cancel_order(
+                        uow, order_id, "customer_request", person, "no reply on address", at
+                    )
                     return
                 country = order.ship_to_country or "US"
                 services.correct_address(
@@ -498,19 +520,25 @@ class Simulation:
             self.released.pop(order_id, None)
 
     def _review_backorders(self, uow, day: date) -> None:
-        cutoff = datetime.combine(day, time(0), tzinfo=UTC) - timedelta(days=self.config.backorder_patience_days)
+        cutoff = datetime.combine(day, time(0), tzinfo=UTC) - timedelta(
+            days=self.config.backorder_patience_days
+        )
         waiting = services.orders_waiting_since(uow, cutoff, (status.BACKORDERED, status.PARTIALLY_SHIPPED))
         if not waiting:
             return
         at = datetime.combine(day, time(8, 30), tzinfo=UTC)
         for order_id, order in services.get_orders(uow, waiting).items():
             if order.status == status.BACKORDERED and not any(line.quantity_shipped for line in order.lines):
-                services.cancel_order(uow, order_id, "out_of_stock", "order.desk", "supplier cannot deliver", at)
+                services.cancel_order(
+                    uow, order_id, "out_of_stock", "order.desk", "supplier cannot deliver", at
+                )
                 self.released.pop(order_id, None)
             elif order.status == status.PARTIALLY_SHIPPED and not any(
                 a.stage != "allocated" for a in order.allocations
             ):
-                services.short_close(uow, order_id, "order.desk", "remainder out of stock, customer informed", at)
+                services.short_close(
+                    uow, order_id, "order.desk", "remainder out of stock, customer informed", at
+                )
 
     # ------------------------------------------------------------------ warehouse
     def _warehouse_wave(self, uow, day: date) -> None:
@@ -549,7 +577,9 @@ class Simulation:
         packable = [
             (order_id, warehouse_id)
             for order_id, warehouse_id in work
-            if any(a.warehouse_id == warehouse_id and a.stage == "picked" for a in orders[order_id].allocations)
+            if any(
+                a.warehouse_id == warehouse_id and a.stage == "picked" for a in orders[order_id].allocations
+            )
         ]
         services.pack(uow, packable, at=wave + timedelta(hours=1), actor="packer")
         confirmations = []
@@ -558,7 +588,9 @@ class Simulation:
             carrier = rng.choice(CARRIERS[warehouse_id])
             self.tracking_count += 1
             tracking = f"{carrier[:2].upper()}{day:%y%m%d}{self.tracking_count:09d}"
-            confirmations.append(ShipConfirmation(order_id, warehouse_id, carrier, order.service_level, tracking))
+            confirmations.append(
+                ShipConfirmation(order_id, warehouse_id, carrier, order.service_level, tracking)
+            )
         ship_at = wave + timedelta(hours=2, minutes=rng.randrange(120))
         services.ship(uow, confirmations, at=ship_at, actor="shipping.dock")
         for confirmation in confirmations:
@@ -567,7 +599,9 @@ class Simulation:
             for kind in ("billing_error", "pricing_error", "goodwill_credit"):
                 if rng.random() < getattr(rates, kind):
                     issued = ship_at + timedelta(days=rng.uniform(2, 20))
-                    self._schedule(issued, "credit_memo", (confirmation.order_id, confirmation.tracking_number, kind))
+                    self._schedule(
+                        issued, "credit_memo", (confirmation.order_id, confirmation.tracking_number, kind)
+                    )
             if rng.random() < rates.mis_ship:
                 self.mis_shipped.add(confirmation.tracking_number)
         for order_id, order in orders.items():
@@ -581,7 +615,10 @@ class Simulation:
         number = confirmation.tracking_number
         region = {"WH-US": "US", "WH-CA": "CA", "WH-EU": "EU"}[confirmation.warehouse_id]
         days_in_transit = rng.choices(*zip(*TRANSIT[confirmation.service_level], strict=True))[0]
-        events = [(shipped_at, "label_created", None), (shipped_at + timedelta(hours=rng.uniform(1, 3)), "picked_up", None)]
+        events = [
+            (shipped_at, "label_created", None),
+            (shipped_at + timedelta(hours=rng.uniform(1, 3)), "picked_up", None),
+        ]
         base = datetime.combine(shipped_at.date(), time(0), tzinfo=UTC)
         events.append((base + timedelta(days=1, hours=rng.uniform(0.5, 6)), "in_transit", None))
         for delay_kind in ("carrier_delay", "weather_delay"):
@@ -627,7 +664,9 @@ class Simulation:
             if rng.random() < rates.return_damaged:
                 reasons.append("damaged")
             else:
-                self._schedule(delivered + timedelta(days=1), "credit_memo", (order_id, update.tracking_number, "damage"))
+                self._schedule(
+                    delivered + timedelta(days=1), "credit_memo", (order_id, update.tracking_number, "damage")
+                )
         if update.tracking_number in self.mis_shipped and rng.random() < rates.return_wrong_item:
             reasons.append("wrong_item")
         if delivered.date() > order.promised_delivery_date and rng.random() < rates.return_late_delivery:
@@ -648,7 +687,9 @@ class Simulation:
     def _do_open_return(self, uow, at: datetime, payload) -> None:
         order_id, sku, quantity, reason = payload
         try:
-            rma_id = services.open_return(uow, order_id, [ReturnRequestLine(sku, quantity, reason)], "customer", at)
+            rma_id = services.open_return(
+                uow, order_id, [ReturnRequestLine(sku, quantity, reason)], "customer", at
+            )
         except DomainError:
             return  # already returned in full by an earlier request
         if self.rng.random() < 0.95:  # some customers never send the parcel back
@@ -668,7 +709,9 @@ class Simulation:
         order = services.get_orders(uow, [order_id])[order_id]
         shipment = order.shipment_by_tracking(tracking_number)
         invoice = next(i for i in order.invoices if i.shipment_id == shipment.shipment_id)
-        credited = sum((m.amount for m in order.credit_memos if m.invoice_id == invoice.invoice_id), Decimal("0"))
+        credited = sum(
+            (m.amount for m in order.credit_memos if m.invoice_id == invoice.invoice_id), Decimal("0")
+        )
         remaining = invoice.amount - credited
         reason_code, share, note = {
             "billing_error": ("billing_error", self.rng.uniform(0.05, 0.3), "invoice billed wrong freight"),
@@ -712,7 +755,9 @@ class Simulation:
                 lead_days += rng.randint(5, 15)
             arrival = datetime.combine(at.date() + timedelta(days=lead_days), time(6, 0), tzinfo=UTC)
             self.on_order[(sku, warehouse_id)] += quantity
-            self._schedule(arrival + timedelta(minutes=rng.randrange(120)), "receive_po", (sku, warehouse_id, quantity))
+            self._schedule(
+                arrival + timedelta(minutes=rng.randrange(120)), "receive_po", (sku, warehouse_id, quantity)
+            )
 
 
 def _expected_units_per_order() -> float:
@@ -723,7 +768,15 @@ def _expected_units_per_order() -> float:
     return quantity * ((1 - b2b) * lines + b2b * (lines + 2) * 2)
 
 
-ORDER_WORK = ("retry_payment", "review_holds", "customer_cancel", "close", "open_return", "credit_memo", "lost_parcel")
+ORDER_WORK = (
+    "retry_payment",
+    "review_holds",
+    "customer_cancel",
+    "close",
+    "open_return",
+    "credit_memo",
+    "lost_parcel",
+)
 
 
 def _order_id_of(kind: str, payload) -> str:

@@ -62,7 +62,9 @@ class BulkWriter:
         if rows:
             names = list(rows[0])
             marks = ", ".join([self.placeholder] * len(names))
-            self._executemany(f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", table, names, rows)
+            self._executemany(
+                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", table, names, rows
+            )
 
     def update(self, table: Table, key_names: Sequence[str], rows: list[dict]) -> None:
         if rows:
@@ -74,7 +76,11 @@ class BulkWriter:
 
     def _executemany(self, sql: str, table: Table, names: list[str], rows: list[dict]) -> None:
         values_of = itemgetter(*names)
-        conversions = [(index, convert) for index, name in enumerate(names) if (convert := self._converter(table.c[name]))]
+        conversions = [
+            (index, convert)
+            for index, name in enumerate(names)
+            if (convert := self._converter(table.c[name]))
+        ]
         if len(names) == 1:
             params = [(values_of(row),) for row in rows]
         elif not conversions:
@@ -193,8 +199,10 @@ class SqlOrderRepository:
         in_memory = [
             order.order_id
             for order in (*self.new.values(), *(o for o in self.loaded.values() if o.changed))
-            if any(line.sku in wanted and waiting > 0
-                   for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True))
+            if any(
+                line.sku in wanted and waiting > 0
+                for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True)
+            )
         ]
         orders = self.get_many(dict.fromkeys([*committed, *in_memory]))
         return sorted(
@@ -444,7 +452,12 @@ class SqlOrderRepository:
             )  # fmt: skip
         # A delivery changes a shipment without changing its order's row: look at every loaded order.
         shipment_updates = [
-            {"shipment_id": s.shipment_id, "status": s.status, "delivered_at": s.delivered_at, "change_seq": seq}
+            {
+                "shipment_id": s.shipment_id,
+                "status": s.status,
+                "delivered_at": s.delivered_at,
+                "change_seq": seq,
+            }
             for order in self.loaded.values()
             for s in order.shipments
             if s.changed and not s.is_new
@@ -560,7 +573,9 @@ class SqlStockRepository:
         ]
         bulk.insert(t.inventory, [row for row in rows if (row["sku"], row["warehouse_id"]) in self.new])
         bulk.update(
-            t.inventory, ["sku", "warehouse_id"], [row for row in rows if (row["sku"], row["warehouse_id"]) not in self.new]
+            t.inventory,
+            ["sku", "warehouse_id"],
+            [row for row in rows if (row["sku"], row["warehouse_id"]) not in self.new],
         )
         bulk.insert(
             t.inventory_events,
@@ -626,7 +641,9 @@ class SqlMasterDataRepository:
     def warehouses(self) -> list[Warehouse]:
         if self._warehouses is None:
             w = t.warehouses.c
-            self._warehouses = [Warehouse(*row) for row in self.connection.execute(select(w.warehouse_id, w.country))]
+            self._warehouses = [
+                Warehouse(*row) for row in self.connection.execute(select(w.warehouse_id, w.country))
+            ]
         return sorted([*self._warehouses, *self.warehouses_added], key=lambda wh: wh.warehouse_id)
 
     def add_warehouse(self, warehouse: Warehouse) -> None:
@@ -725,7 +742,10 @@ class SqlReturnRepository:
         bulk.update(
             t.returns,
             ["rma_id"],
-            [{"rma_id": x.rma_id, "status": x.status, "updated_at": x.updated_at, "change_seq": seq} for x in changed],
+            [
+                {"rma_id": x.rma_id, "status": x.status, "updated_at": x.updated_at, "change_seq": seq}
+                for x in changed
+            ],
         )
         bulk.update(
             t.return_lines,

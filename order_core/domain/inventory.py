@@ -86,4 +86,6 @@ class StockLevel:
 
     def _record(self, event_type, quantity, at, actor, order_id, note=None) -> None:
         self.changed = True
-        self.events.append(InventoryEvent(self.sku, self.warehouse_id, event_type, quantity, at, actor, order_id, note))
+        self.events.append(
+            InventoryEvent(self.sku, self.warehouse_id, event_type, quantity, at, actor, order_id, note)
+        )

@@ -555,7 +555,9 @@ class Order:
             return
         shipment.changed = True
         if shipment.status != SHIPMENT_DELIVERED:  # a delivery is on record as the carrier's event
-            self._record(f"shipment_{shipment.status}", at, actor, note=f"{shipment.shipment_id} {tracking_number}")
+            self._record(
+                f"shipment_{shipment.status}", at, actor, note=f"{shipment.shipment_id} {tracking_number}"
+            )
         if (
             self.status == status.SHIPPED
             and all(s.is_final for s in self.shipments)

@@ -15,7 +15,9 @@ class Authorization:
 class PaymentGateway:
     """Approves everything. The core keeps no card data; a provider integration subclasses this."""
 
-    def authorize(self, order_id: str, external_order_id: str, amount: Decimal, currency: str) -> Authorization:
+    def authorize(
+        self, order_id: str, external_order_id: str, amount: Decimal, currency: str
+    ) -> Authorization:
         return Authorization(approved=True)
 
 
@@ -25,5 +27,7 @@ class DecliningGateway(PaymentGateway):
     def __init__(self, reason: str) -> None:
         self.reason = reason
 
-    def authorize(self, order_id: str, external_order_id: str, amount: Decimal, currency: str) -> Authorization:
+    def authorize(
+        self, order_id: str, external_order_id: str, amount: Decimal, currency: str
+    ) -> Authorization:
         return Authorization(approved=False, decline_reason=self.reason)

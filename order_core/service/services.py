@@ -36,6 +36,9 @@ TRANSIT_DAYS = {"standard": 5, "expedited": 3, "overnight": 1}
 REGIONS = {"US": "NA", "CA": "NA", "MX": "NA"}  # everything else we ship to is served from Europe first
 
 
+DEFAULT_POLICY = ValidationPolicy()
+
+
 class UnknownRecord(DomainError):
     """An id that does not exist in the core."""
 
@@ -122,12 +125,12 @@ def warehouse_preference(warehouses: tuple[Warehouse, ...], country: str | None)
 
 
 def place_order(uow, request: PlaceOrder, payments: PaymentGateway, actor: str = SYSTEM,
-                policy: ValidationPolicy = ValidationPolicy()) -> PlacedOrder:  # fmt: skip
+                policy: ValidationPolicy = DEFAULT_POLICY) -> PlacedOrder:  # fmt: skip
     return place_orders(uow, [request], payments, actor, policy)[0]
 
 
 def place_orders(uow, requests: Sequence[PlaceOrder], payments: PaymentGateway, actor: str = SYSTEM,
-                 policy: ValidationPolicy = ValidationPolicy()) -> list[PlacedOrder]:  # fmt: skip
+                 policy: ValidationPolicy = DEFAULT_POLICY) -> list[PlacedOrder]:  # fmt: skip
     """Capture orders (idempotent per channel and external id), authorize payment, validate, and
     allocate and release the ones that pass."""
     try:
@@ -187,7 +190,9 @@ def _place(
         actor=actor,
     )
     uow.orders.add(order)
-    authorization = payments.authorize(order.order_id, order.external_order_id, order.order_total, order.currency)
+    authorization = payments.authorize(
+        order.order_id, order.external_order_id, order.order_total, order.currency
+    )
     if not authorization.approved:
         order.record_payment_failure(authorization.decline_reason or "declined", ordered_at, actor)
         return PlacedOrder(order.order_id, order.status, created=True)
@@ -224,11 +229,13 @@ def _get_order(uow, order_id: str) -> Order:
 
 
 def retry_payment(uow, order_id: str, payments: PaymentGateway, at: datetime | None = None,
-                  actor: str = SYSTEM, policy: ValidationPolicy = ValidationPolicy()) -> str:  # fmt: skip
+                  actor: str = SYSTEM, policy: ValidationPolicy = DEFAULT_POLICY) -> str:  # fmt: skip
     at = _now(at)
     with uow:
         order = _get_order(uow, order_id)
-        authorization = payments.authorize(order.order_id, order.external_order_id, order.order_total, order.currency)
+        authorization = payments.authorize(
+            order.order_id, order.external_order_id, order.order_total, order.currency
+        )
         if not authorization.approved:
             order.record_payment_failure(authorization.decline_reason or "declined", at, actor)
         else:
@@ -288,7 +295,9 @@ class StockReceipt:
     note: str | None = None
 
 
-def receive_stock(uow, receipts: Sequence[StockReceipt], at: datetime | None = None, actor: str = SYSTEM) -> list[str]:
+def receive_stock(
+    uow, receipts: Sequence[StockReceipt], at: datetime | None = None, actor: str = SYSTEM
+) -> list[str]:
     """Put received units on hand and allocate waiting backorders, oldest first.
     Returns the orders that got stock."""
     at = _now(at)
@@ -304,13 +313,17 @@ def receive_stock(uow, receipts: Sequence[StockReceipt], at: datetime | None = N
         # Lock order: waiting orders first, then stock (as every other use case does).
         waiting = uow.orders.get_many(uow.orders.ids_waiting_for(skus))
         for receipt in receipts:
-            uow.stock.level(receipt.sku, receipt.warehouse_id).receive(receipt.quantity, at, actor, receipt.note)
+            uow.stock.level(receipt.sku, receipt.warehouse_id).receive(
+                receipt.quantity, at, actor, receipt.note
+            )
         filled = []
         for order in sorted(waiting.values(), key=lambda o: (o.ordered_at, o.order_id)):
             if not order.can_allocate:
                 continue
             stock = uow.stock.for_skus(line.sku for line in order.lines)
-            if order.allocate(stock, warehouse_preference(tuple(warehouses), order.ship_to_country), at, actor):
+            if order.allocate(
+                stock, warehouse_preference(tuple(warehouses), order.ship_to_country), at, actor
+            ):
                 filled.append(order.order_id)
                 if order.can_release:
                     order.release_to_warehouse(at, actor)
@@ -429,9 +442,9 @@ def record_tracking_events(uow, updates: Sequence[TrackingUpdate], actor: str = 
             raise UnknownRecord(f"unknown tracking number {unknown[0]!r}")
         final = [_ends_journey(u) for u in updates]
         orders = uow.orders.get_many(
-            shipments[u.tracking_number][0] for u, ends in zip(updates, final) if ends
+            shipments[u.tracking_number][0] for u, ends in zip(updates, final, strict=True) if ends
         )
-        for u, ends in zip(updates, final):
+        for u, ends in zip(updates, final, strict=True):
             order_id, shipment_id, carrier = shipments[u.tracking_number]
             uow.tracking.add(
                 TrackingEvent(u.tracking_number, order_id, shipment_id, carrier, u.status_code, u.at, u.exception_code,
@@ -557,7 +570,9 @@ def released_work(uow, order_ids: Sequence[str]) -> list[tuple[str, str]]:
             (order_id, warehouse_id)
             for order_id in order_ids
             if order_id in orders
-            for warehouse_id in sorted({a.warehouse_id for a in orders[order_id].allocations if a.stage == "released"})
+            for warehouse_id in sorted(
+                {a.warehouse_id for a in orders[order_id].allocations if a.stage == "released"}
+            )
         ]
 
 

@@ -11,7 +11,6 @@ from order_core.service.payments import PaymentGateway
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
-
 def allocations_of(uow, order_id):
     order = services.get_orders(uow, [order_id])[order_id]
     return sorted((order.lines[a.line_number - 1].sku, a.warehouse_id, a.quantity) for a in order.allocations)
@@ -45,16 +44,22 @@ def test_allocating_more_than_available_backorders_the_rest(uow, catalog, reques
     catalog(uow, {("SKU-1", "WH-A"): 3})
     placed = services.place_order(uow, request_for("W-1", [("SKU-1", 5)]), PaymentGateway())
     order = services.get_orders(uow, [placed.order_id])[placed.order_id]
-    assert order.status == "released_to_warehouse", "partial shipment is allowed, so the 3 go to the warehouse"
+    assert order.status == "released_to_warehouse", (
+        "partial shipment is allowed, so the 3 go to the warehouse"
+    )
     assert order.total_backordered == 2
     assert stock(uow)[("SKU-1", "WH-A")] == (3, 3)
 
 
 def test_an_order_that_must_ship_complete_waits_for_its_backorder(uow, catalog, request_for):
     catalog(uow, {("SKU-1", "WH-A"): 3})
-    placed = services.place_order(uow, request_for("W-1", [("SKU-1", 5)], ship_complete=True), PaymentGateway())
+    placed = services.place_order(
+        uow, request_for("W-1", [("SKU-1", 5)], ship_complete=True), PaymentGateway()
+    )
     assert placed.status == "backordered"
-    filled = services.receive_stock(uow, [services.StockReceipt("SKU-1", "WH-A", 2)], at=T0 + timedelta(days=1))
+    filled = services.receive_stock(
+        uow, [services.StockReceipt("SKU-1", "WH-A", 2)], at=T0 + timedelta(days=1)
+    )
     assert filled == [placed.order_id]
     assert services.get_orders(uow, [placed.order_id])[placed.order_id].status == "released_to_warehouse"
 
@@ -66,7 +71,9 @@ def test_replenishment_fills_the_oldest_backorders_first(uow, catalog, request_f
         uow, request_for("W-2", [("SKU-1", 2)], ordered_at=T0 + timedelta(hours=1)), PaymentGateway()
     )
     assert first.status == second.status == "backordered"
-    filled = services.receive_stock(uow, [services.StockReceipt("SKU-1", "WH-B", 3)], at=T0 + timedelta(days=2))
+    filled = services.receive_stock(
+        uow, [services.StockReceipt("SKU-1", "WH-B", 3)], at=T0 + timedelta(days=2)
+    )
     assert filled == [first.order_id, second.order_id]
     orders = services.get_orders(uow, [first.order_id, second.order_id])
     assert orders[first.order_id].status == "released_to_warehouse"

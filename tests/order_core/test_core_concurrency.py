@@ -59,7 +59,9 @@ def test_eight_workers_placing_orders_for_a_scarce_sku_never_oversell_nor_lose_a
     with engine.connect() as connection:
         orders = connection.execute(text("SELECT count(*) FROM orders")).scalar()
         on_hand, allocated = connection.execute(text("SELECT on_hand, allocated FROM inventory")).one()
-        allocation_rows = connection.execute(text("SELECT coalesce(sum(quantity), 0) FROM allocations")).scalar()
+        allocation_rows = connection.execute(
+            text("SELECT coalesce(sum(quantity), 0) FROM allocations")
+        ).scalar()
         backordered = connection.execute(text("SELECT sum(quantity_backordered) FROM order_lines")).scalar()
     engine.dispose()
     attempts = WORKERS * ORDERS_PER_WORKER
@@ -76,7 +78,9 @@ def test_eight_workers_retrying_the_same_order_capture_it_once(any_url, catalog,
     catalog(SqlUnitOfWork(engine), {("SKU-1", "WH-A"): STOCK})
 
     def place_same_order(worker: int):
-        return services.place_order(SqlUnitOfWork(engine), request_for("EDI-42", [("SKU-1", 3)]), PaymentGateway())
+        return services.place_order(
+            SqlUnitOfWork(engine), request_for("EDI-42", [("SKU-1", 3)]), PaymentGateway()
+        )
 
     results = run_workers(place_same_order)
     with engine.connect() as connection:

@@ -39,7 +39,10 @@ class RecordingOrder(Order):
 
 
 def new_order(*skus_and_quantities, ship_complete=False, number=1) -> RecordingOrder:
-    lines = [LineRequest(sku, quantity, Decimal("10.00")) for sku, quantity in skus_and_quantities or [("SKU-1", 2)]]
+    lines = [
+        LineRequest(sku, quantity, Decimal("10.00"))
+        for sku, quantity in skus_and_quantities or [("SKU-1", 2)]
+    ]
     return RecordingOrder.capture(
         order_id=f"SO-{number}",
         channel="web",

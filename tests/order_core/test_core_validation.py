@@ -113,8 +113,10 @@ def test_a_held_order_waits_until_a_named_person_releases_every_hold(uow, catalo
     services.correct_address(uow, placed.order_id, "US", "10001", "a.garcia", "customer called")
     final = services.release_hold(uow, placed.order_id, "address", "a.garcia", "address corrected")
     assert final == "released_to_warehouse", "the last release validates, allocates and releases the order"
-    order, history = services.order_history(uow, placed.order_id)
-    releases = [(event, actor, reason) for _, _, event, actor, reason, _ in history if event == "hold_released"]
+    _, history = services.order_history(uow, placed.order_id)
+    releases = [
+        (event, actor, reason) for _, _, event, actor, reason, _ in history if event == "hold_released"
+    ]
     assert releases == [("hold_released", "m.chen", "fraud"), ("hold_released", "a.garcia", "address")]
 
 
@@ -124,7 +126,9 @@ def test_a_declined_payment_is_recorded_and_the_order_waits_for_a_retry(uow, cat
     assert placed.status == "created"
     assert services.retry_payment(uow, placed.order_id, PaymentGateway()) == "released_to_warehouse"
     _, history = services.order_history(uow, placed.order_id)
-    assert [(e, r) for _, _, e, _, r, _ in history if e == "payment_failed"] == [("payment_failed", "card_declined")]
+    assert [(e, r) for _, _, e, _, r, _ in history if e == "payment_failed"] == [
+        ("payment_failed", "card_declined")
+    ]
 
 
 def test_an_unknown_customer_is_refused(uow, catalog, request_for):

@@ -1,0 +1,110 @@
+"""The simulator: deterministic for a seed, and every kind of trouble shows up in its data."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from sqlalchemy import text
+
+from order_core.adapters.database import open_database
+from order_core.adapters.extract_writer import export_extracts
+from order_core.adapters.repository import SqlUnitOfWork
+from order_core.domain.errors import DomainError
+from order_core.service.ids import SequentialIds
+from order_core.simulator import Simulation, SimulationConfig, SimulationRates, parse_rate_overrides
+
+
+def simulate(url: str, seed: int, days: int = 8, orders_per_day: int = 30, rates=None):
+    engine = open_database(url)
+    ids = SequentialIds()
+    config = SimulationConfig(
+        days=days, orders_per_day=orders_per_day, seed=seed, rates=rates or SimulationRates(), skus=50
+    )
+    summary = Simulation(lambda: SqlUnitOfWork(engine, ids), config).run()
+    return engine, summary
+
+
+def digest_of_landing(folder) -> dict[str, str]:
+    return {
+        str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(folder.rglob("*"))
+        if path.is_file()
+    }
+
+
+def test_the_same_seed_gives_byte_identical_exports_and_another_seed_does_not(tmp_path):
+    digests = []
+    for run, seed in (("a", 5), ("b", 5), ("c", 6)):
+        engine, _ = simulate(f"sqlite:///{tmp_path / run}.sqlite", seed, days=14)
+        export_extracts(engine, tmp_path / f"landing-{run}")
+        engine.dispose()
+        digests.append(digest_of_landing(tmp_path / f"landing-{run}"))
+    assert len(digests[0]) == 10, "one file per entity"
+    assert digests[0] == digests[1]
+    assert digests[0] != digests[2]
+
+
+def test_a_busy_quarter_in_small_shows_every_kind_of_trouble(tmp_path):
+    rates = SimulationRates(
+        credit_hold=0.04, fraud_hold=0.04, pricing_hold=0.04, address_hold=0.04, compliance_hold=0.04,
+        payment_failure=0.05, customer_cancel=0.04, short_pick=0.05, mis_pick=0.05, warehouse_damage=0.04,
+        carrier_delay=0.1, weather_delay=0.05, address_issue=0.04, refused=0.03, lost=0.03, damaged_parcel=0.05,
+        billing_error=0.05, pricing_error=0.05, goodwill_credit=0.03, return_defective=0.1,
+        return_not_as_described=0.08, return_no_longer_needed=0.1, mis_ship=0.05, supplier_delay=0.5,
+    )  # fmt: skip
+    engine, summary = simulate(f"sqlite:///{tmp_path / 'busy.sqlite'}", seed=3, days=40, orders_per_day=40,
+                               rates=rates)  # fmt: skip
+
+    def values(sql: str) -> set:
+        with engine.connect() as connection:
+            return {tuple(row) if len(row) > 1 else row[0] for row in connection.execute(text(sql))}
+
+    assert values("SELECT reason_code FROM order_events WHERE event_type = 'hold_placed'") == {
+        "credit", "fraud", "pricing", "address", "compliance"}  # fmt: skip
+    assert values("SELECT reason_code FROM order_events WHERE event_type = 'cancelled'") >= {
+        "customer_request", "out_of_stock", "fraud", "payment_failed", "other"}  # fmt: skip
+    assert {"payment_failed", "backordered", "address_corrected", "hold_released"} <= values(
+        "SELECT event_type FROM order_events"
+    )
+    assert values("SELECT event_type FROM warehouse_events") == {
+        "picked", "packed", "short_pick", "mis_pick", "damaged_in_warehouse"}  # fmt: skip
+    assert values("SELECT exception_code FROM tracking_events WHERE status_code = 'exception'") == {
+        "damaged", "lost", "address_issue", "weather_delay", "carrier_delay", "refused"}  # fmt: skip
+    assert "returned_to_sender" in values("SELECT status_code FROM tracking_events")
+    assert values("SELECT reason_code FROM credit_memos") == {
+        "pricing_error", "billing_error", "damage", "return", "goodwill"}  # fmt: skip
+    assert values("SELECT reason_code FROM return_lines") == {
+        "damaged", "defective", "wrong_item", "not_as_described", "no_longer_needed", "late_delivery"}  # fmt: skip
+    assert values("SELECT disposition FROM return_lines WHERE disposition IS NOT NULL") == {
+        "restock", "refurbish", "scrap", "return_to_vendor"}  # fmt: skip
+    split = values("SELECT order_id FROM shipments GROUP BY order_id HAVING count(DISTINCT warehouse_id) > 1")
+    assert split, "some orders ship from two warehouses"
+    assert "partially_shipped" in values("SELECT status_after FROM order_events") or values(
+        "SELECT order_id FROM order_lines WHERE quantity_shipped > 0 AND quantity_shipped < quantity_ordered"
+    )
+    on_time = values("""SELECT o.order_id FROM orders o JOIN shipments s ON s.order_id = o.order_id
+                        WHERE date(s.delivered_at) <= o.promised_delivery_date""")
+    late = values("""SELECT o.order_id FROM orders o JOIN shipments s ON s.order_id = o.order_id
+                     WHERE date(s.delivered_at) > o.promised_delivery_date""")
+    assert len(on_time) > len(late) > 0, "most deliveries on time, some late"
+    assert {"released_to_warehouse", "shipped", "delivered", "closed"} <= set(summary.statuses), (
+        "open orders remain"
+    )
+    engine.dispose()
+
+
+def test_simulating_into_a_database_that_has_orders_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'core.sqlite'}"
+    engine, _ = simulate(url, seed=1, days=1, orders_per_day=5)
+    with pytest.raises(DomainError, match="simulate into a fresh database"):
+        simulate(url, seed=1, days=1, orders_per_day=5)
+    engine.dispose()
+
+
+def test_rate_overrides_are_checked():
+    assert parse_rate_overrides(["short_pick=0.2"]).short_pick == 0.2
+    with pytest.raises(ValueError, match="unknown rate 'short_picks'"):
+        parse_rate_overrides(["short_picks=0.2"])
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        parse_rate_overrides(["lost=2"])
