@@ -38,6 +38,7 @@ class FileLoad:
     """What happened to one landed file in this load."""
 
     file_path: str
+    file_sha256: str
     entity: str | None
     status: str
     reason: str | None
@@ -121,10 +122,10 @@ def _load_one(
             [sha256, file_path],
         ).fetchone()[0]
         if already_noted:
-            return FileLoad(file_path, entity_name, ALREADY_SEEN, None, None, 0, None)
+            return FileLoad(file_path, sha256, entity_name, ALREADY_SEEN, None, None, 0, None)
         reason = f"same bytes as {first_path}, already loaded"
         _write_ledger(conn, landed, file_path, sha256, file_seq, DUPLICATE, reason, None, 0, None, run_id)
-        return FileLoad(file_path, entity_name, DUPLICATE, reason, None, 0, None)
+        return FileLoad(file_path, sha256, entity_name, DUPLICATE, reason, None, 0, None)
 
     conn.execute("begin transaction")
     try:
@@ -153,7 +154,9 @@ def _load_one(
             run_id,
         )
         conn.execute("commit")
-        return FileLoad(file_path, entity_name, LOADED, None, rows_landed, rows_loaded, rows_quarantined)
+        return FileLoad(
+            file_path, sha256, entity_name, LOADED, None, rows_landed, rows_loaded, rows_quarantined
+        )
     except (FileRejected, duckdb.Error) as problem:
         conn.execute("rollback")
         reason = problem.reason if isinstance(problem, FileRejected) else _short_reader_error(problem)
@@ -171,7 +174,7 @@ def _load_one(
             rows_landed,
             run_id,
         )
-        return FileLoad(file_path, entity_name, QUARANTINED, reason, rows_landed, 0, rows_landed)
+        return FileLoad(file_path, sha256, entity_name, QUARANTINED, reason, rows_landed, 0, rows_landed)
     finally:
         conn.execute("drop table if exists _checked")
         conn.execute("drop table if exists _landed_json")

@@ -50,12 +50,14 @@ if _manifest_is_stale():
 def orderpulse_dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource
 ):
-    # dbt runs in its own process and finds the work database through its profile.
+    # dbt runs in its own process: it finds the work database through its profile and
+    # the as-of date through int_as_of_date, both from the environment it inherits.
     os.environ["ORDERPULSE_WORK_DB"] = str(warehouse.paths.work_db)
+    os.environ["ORDERPULSE_AS_OF_DATE"] = warehouse.as_of_date or ""
     args = ["build", "--exclude-resource-type", "unit_test"]  # unit tests run in the test suite
-    if warehouse.as_of_date:
-        args += ["--vars", json.dumps({"as_of_date": warehouse.as_of_date})]
-    yield from dbt.cli(args, context=context).stream()
+    # A target folder that outlives the run keeps dbt's partial-parse state between runs.
+    target = warehouse.paths.state_dir / "dbt-target"
+    yield from dbt.cli(args, context=context, target_path=target).stream()
 
 
 def mart_model_names() -> list[str]:

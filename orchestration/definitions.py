@@ -8,7 +8,7 @@ from dagster_dbt import DbtCliResource
 from orchestration.dbt_models import DBT_EXECUTABLE, DBT_PROJECT, orderpulse_dbt_models
 from orchestration.jobs import pipeline_job
 from orchestration.publish_asset import published_warehouse
-from orchestration.raw_assets import RAW_ASSETS, RAW_CHECKS
+from orchestration.raw_assets import raw_entities
 from orchestration.resources import WarehouseResource
 from orchestration.schedules import daily_pipeline_schedule
 from orchestration.sensors import landing_sensor
@@ -17,8 +17,7 @@ from orderpulse.config import load_settings
 
 def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*RAW_ASSETS, orderpulse_dbt_models, published_warehouse],
-        asset_checks=RAW_CHECKS,
+        assets=[raw_entities, orderpulse_dbt_models, published_warehouse],
         jobs=[pipeline_job],
         schedules=[daily_pipeline_schedule],
         sensors=[landing_sensor],

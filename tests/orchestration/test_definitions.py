@@ -10,7 +10,7 @@ import duckdb
 from benchmarks.generate_landing import write_landing
 from orchestration.definitions import build_definitions, defs
 from orchestration.jobs import PIPELINE_JOB_NAME
-from orchestration.raw_assets import RAW_ASSETS, RAW_CHECKS
+from orchestration.raw_assets import raw_entities
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import landing_sensor
 
@@ -38,7 +38,7 @@ def test_raw_assets_materialize_and_their_blocking_checks_pass(tmp_path: Path):
     landing = tmp_path / "landing"
     write_landing(landing, orders=200, days=5, file_format="mixed")
     warehouse = WarehouseResource(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
-    result = dg.materialize([*RAW_ASSETS, *RAW_CHECKS], resources={"warehouse": warehouse})
+    result = dg.materialize([raw_entities], resources={"warehouse": warehouse})
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     assert len(evaluations) == 30 and all(e.passed for e in evaluations)
@@ -57,7 +57,7 @@ def test_a_blocking_check_fails_when_a_file_has_too_many_bad_rows(tmp_path: Path
     )
     warehouse = WarehouseResource(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
     result = dg.materialize(
-        [*RAW_ASSETS, *RAW_CHECKS], resources={"warehouse": warehouse}, raise_on_error=False
+        [raw_entities], resources={"warehouse": warehouse}, raise_on_error=False
     )
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [

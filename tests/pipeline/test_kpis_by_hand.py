@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import subprocess
 import sys
@@ -24,6 +23,7 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 def dbt(args: list[str], work_db: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     env = os.environ | {
         "ORDERPULSE_WORK_DB": str(work_db),
+        "ORDERPULSE_AS_OF_DATE": AS_OF,
         "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
         "DBT_LOG_PATH": str(tmp_path / "dbt-logs"),
     }
@@ -47,7 +47,7 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
                 assert load.status == LOADED, load
                 assert load.rows_quarantined == 0, load
     # The full build: models, data tests and the unit tests of the edge cases.
-    result = dbt(["build", "--vars", json.dumps({"as_of_date": AS_OF})], work_db, tmp_path)
+    result = dbt(["build"], work_db, tmp_path)
     assert result.returncode == 0, result.stdout[-4000:]
     conn = duckdb.connect(str(work_db), read_only=True)
     conn.execute("use marts")
