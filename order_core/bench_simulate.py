@@ -12,7 +12,7 @@ from pathlib import Path
 
 from order_core.adapters.database import open_database
 from order_core.adapters.extract_writer import export_extracts
-from order_core.adapters.repository import SqlUnitOfWork
+from order_core.adapters.repository import SoleWriterUnitOfWork
 from order_core.service.ids import SequentialIds
 from order_core.simulator import Simulation, SimulationConfig
 
@@ -28,9 +28,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory(prefix="orderpulse-bench-") as folder:
         url = args.db or f"sqlite:///{Path(folder) / 'order_core.sqlite'}"
         engine = open_database(url)
-        ids = SequentialIds()
+        uow = SoleWriterUnitOfWork(engine, SequentialIds())
         config = SimulationConfig(days=args.days, orders_per_day=args.orders_per_day, seed=args.seed)
-        summary = Simulation(lambda: SqlUnitOfWork(engine, ids), config, log=print).run()
+        summary = Simulation(lambda: uow, config, log=print).run()
         print(f"simulated {summary.days} days, {summary.orders} orders in {summary.seconds:.1f} s "
               f"({summary.orders / summary.seconds:,.0f} orders/s)")  # fmt: skip
         print("order statuses at the end:", summary.statuses)

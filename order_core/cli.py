@@ -247,7 +247,7 @@ def _core(args: argparse.Namespace) -> Iterator:
 # ---------------------------------------------------------------------- handlers
 def _simulate(args: argparse.Namespace) -> int:
     from order_core.adapters.database import open_database
-    from order_core.adapters.repository import SqlUnitOfWork
+    from order_core.adapters.repository import SoleWriterUnitOfWork
     from order_core.domain.errors import DomainError
     from order_core.service.ids import SequentialIds
     from order_core.simulator import Simulation, SimulationConfig, parse_rate_overrides
@@ -267,12 +267,12 @@ def _simulate(args: argparse.Namespace) -> int:
         skus=args.skus,
     )
     engine = open_database(args.db or _default_db())
-    ids = SequentialIds()
+    uow = SoleWriterUnitOfWork(engine, SequentialIds())
     log = (
         (lambda message: None) if args.quiet else (lambda message: print(f"simulate: {message}", flush=True))
     )
     try:
-        summary = Simulation(lambda: SqlUnitOfWork(engine, ids), config, log=log).run()
+        summary = Simulation(lambda: uow, config, log=log).run()
     except DomainError as error:
         raise UserError(str(error)) from error
     finally:

@@ -58,8 +58,8 @@ class SimulationRates:
     mis_pick: float = 0.004  # caught at the pack check
     mis_ship: float = 0.002  # not caught: the customer gets the wrong item
     warehouse_damage: float = 0.003
-    carrier_delay: float = 0.05  # per shipment
-    weather_delay: float = 0.02
+    carrier_delay: float = 0.03  # per shipment
+    weather_delay: float = 0.015
     address_issue: float = 0.005
     refused: float = 0.002
     lost: float = 0.003
@@ -118,9 +118,9 @@ SERVICE_LEVELS = (("standard", 0.74), ("expedited", 0.20), ("overnight", 0.06))
 CARRIERS = {"WH-US": ("UPS", "FedEx", "USPS"), "WH-CA": ("Purolator", "Canada Post"), "WH-EU": ("DHL", "DPD")}
 # Days in transit by service level: (days, weight) before any delay.
 TRANSIT = {
-    "standard": ((3, 0.25), (4, 0.40), (5, 0.27), (6, 0.08)),
-    "expedited": ((2, 0.45), (3, 0.48), (4, 0.07)),
-    "overnight": ((1, 0.94), (2, 0.06)),
+    "standard": ((3, 0.30), (4, 0.45), (5, 0.22), (6, 0.03)),
+    "expedited": ((2, 0.50), (3, 0.47), (4, 0.03)),
+    "overnight": ((1, 0.97), (2, 0.03)),
 }
 WEEKDAY_FACTOR = (1.15, 1.10, 1.05, 1.00, 0.95, 0.85, 0.90)  # Monday first
 HOUR_WEIGHTS = (1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 9, 9, 8, 8, 8, 8, 8, 9, 10, 10, 8, 5, 2)

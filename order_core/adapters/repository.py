@@ -128,6 +128,8 @@ class SqlOrderRepository:
         self.loaded: dict[str, Order] = {}
         self._backordered_at_load: dict[tuple[str, int], int] = {}
         self._external_ids: dict[tuple[str, str], str | None] = {}
+        self._flushed: list[Order] = []
+        self._tracking_index: dict[str, tuple[str, str, str]] = {}  # a tracking number never changes hands
 
     def add(self, order: Order) -> None:
         self.new[order.order_id] = order
@@ -213,11 +215,12 @@ class SqlOrderRepository:
     def shipments_by_tracking(self, tracking_numbers: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """tracking number -> (order id, shipment id, carrier)."""
         wanted = sorted(set(tracking_numbers))
-        found = {}
-        for order in (*self.new.values(), *self.loaded.values()):
+        index = self._tracking_index
+        # Parcels shipped in this transaction are not in the database yet.
+        for order in (*self.new.values(), *(o for o in self.loaded.values() if o.changed)):
             for shipment in order.shipments:
-                found[shipment.tracking_number] = (order.order_id, shipment.shipment_id, shipment.carrier)
-        missing = [n for n in wanted if n not in found]
+                index[shipment.tracking_number] = (order.order_id, shipment.shipment_id, shipment.carrier)
+        missing = [n for n in wanted if n not in index]
         s = t.shipments.c
         for chunk in _chunks(missing):
             for number, order_id, shipment_id, carrier in self.connection.execute(
@@ -225,8 +228,8 @@ class SqlOrderRepository:
                     s.tracking_number.in_(chunk)
                 )
             ):
-                found[number] = (order_id, shipment_id, carrier)
-        return {n: found[n] for n in wanted if n in found}
+                index[number] = (order_id, shipment_id, carrier)
+        return {n: index[n] for n in wanted if n in index}
 
     def history(self, order_id: str) -> list[tuple]:
         """Every audit event of an order, oldest first: (at, source, event, actor, reason, detail)."""
@@ -329,6 +332,7 @@ class SqlOrderRepository:
             shipment = Shipment(*row[1:7], lines=[], status=row[7], delivered_at=row[8], is_new=False)
             shipments_by_id[shipment.shipment_id] = shipment
             batch[row[0]].shipments.append(shipment)
+            self._tracking_index[shipment.tracking_number] = (row[0], shipment.shipment_id, shipment.carrier)
         slc = t.shipment_lines.c
         for row in self.connection.execute(
             select(slc.shipment_id, slc.line_number, slc.order_line_number, slc.sku, slc.quantity_shipped)
@@ -357,8 +361,13 @@ class SqlOrderRepository:
 
     # ------------------------------------------------------------------ writing
     def flush(self, seq: int) -> None:
-        new = list(self.new.values())
-        changed = [o for o in self.loaded.values() if o.changed]
+        # Sorted by id, so rows (and event ids) come out the same whatever was read in which order.
+        new = sorted(self.new.values(), key=lambda o: o.order_id)
+        dirty = sorted(
+            (o for o in self.loaded.values() if o.changed or o.shipments_changed), key=lambda o: o.order_id
+        )
+        changed = [o for o in dirty if o.changed]
+        self._flushed = new + dirty
         execute, bulk = self.connection.execute, BulkWriter(self.connection)
         if new:
             bulk.insert(t.orders, [self._order_row(o, seq) for o in new])
@@ -450,7 +459,7 @@ class SqlOrderRepository:
                  "change_seq": seq}
                 for e in order.warehouse_events
             )  # fmt: skip
-        # A delivery changes a shipment without changing its order's row: look at every loaded order.
+        # A delivery changes a shipment without changing its order's row.
         shipment_updates = [
             {
                 "shipment_id": s.shipment_id,
@@ -458,7 +467,7 @@ class SqlOrderRepository:
                 "delivered_at": s.delivered_at,
                 "change_seq": seq,
             }
-            for order in self.loaded.values()
+            for order in dirty
             for s in order.shipments
             if s.changed and not s.is_new
         ]
@@ -475,11 +484,25 @@ class SqlOrderRepository:
             bulk.insert(table, rows)
         bulk.update(t.shipments, ["shipment_id"], shipment_updates)
 
+    def retain_after_commit(self) -> None:
+        """Keep the saved orders as loaded ones (see SoleWriterUnitOfWork); forget finished ones."""
+        for order in self._flushed:
+            for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True):
+                self._backordered_at_load[(order.order_id, line.line_number)] = waiting
+        self.loaded.update(self.new)
+        self.new.clear()
+        for order in self._flushed:
+            if order.status in ("closed", "cancelled"):
+                del self.loaded[order.order_id]
+                for line in order.lines:
+                    del self._backordered_at_load[(order.order_id, line.line_number)]
+        self._flushed = []
+
     def mark_saved(self) -> None:
-        for order in (*self.new.values(), *self.loaded.values()):
+        for order in self._flushed:
             order.events.clear()
             order.warehouse_events.clear()
-            order.changed = False
+            order.changed = order.shipments_changed = False
             for line in order.lines:
                 line.is_new = line.changed = False
             for shipment in order.shipments:
@@ -603,6 +626,7 @@ class SqlMasterDataRepository:
         self.products: dict[str, Product] = {}
         self._snapshots: dict[tuple[str, str], tuple] = {}
         self._new: set[tuple[str, str]] = set()
+        self._written: set[tuple[str, str]] = set()
         self.warehouses_added: list[Warehouse] = []
         self._warehouses: list[Warehouse] | None = None
 
@@ -659,8 +683,8 @@ class SqlMasterDataRepository:
 
     def flush(self, seq: int) -> None:
         execute = self.connection.execute
-        new_products = [p for sku, p in sorted(self.products.items()) if ("product", sku) in self._new]
-        new_customers = [c for cid, c in sorted(self.customers.items()) if ("customer", cid) in self._new]
+        new_products = [self.products[key] for kind, key in sorted(self._new) if kind == "product"]
+        new_customers = [self.customers[key] for kind, key in sorted(self._new) if kind == "customer"]
         if self.warehouses_added:
             execute(insert(t.warehouses), [{"warehouse_id": w.warehouse_id, "country": w.country}
                                            for w in self.warehouses_added])  # fmt: skip
@@ -668,17 +692,26 @@ class SqlMasterDataRepository:
             execute(insert(t.products), [vars(p) for p in new_products])
         if new_customers:
             execute(insert(t.customers), [vars(c) for c in new_customers])
+        self._written = set(self._new)
         for (kind, key), snapshot in self._snapshots.items():
             item = (self.products if kind == "product" else self.customers)[key]
             if _master_data_values(item) != snapshot:
+                self._written.add((kind, key))
                 table = t.products if kind == "product" else t.customers
                 key_column = table.c.sku if kind == "product" else table.c.customer_id
                 execute(update(table).where(key_column == key).values(vars(item)))
 
     def mark_saved(self) -> None:
-        self._new.clear()
+        if self.warehouses_added:
+            self._warehouses = None
         self.warehouses_added.clear()
-        self._snapshots.clear()  # the unit of work opens fresh repositories after a commit
+
+    def retain_after_commit(self) -> None:
+        """Remember what was just saved as the stored values (see SoleWriterUnitOfWork)."""
+        for kind, key in self._written:
+            item = (self.products if kind == "product" else self.customers)[key]
+            self._snapshots[(kind, key)] = _master_data_values(item)
+        self._new.clear()
 
 
 def _master_data_values(item: Customer | Product) -> tuple:
@@ -842,6 +875,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             raise
         for repository in self._repositories():
             repository.mark_saved()
+        self._after_commit()
+
+    def _after_commit(self) -> None:
         # A new transaction starts with fresh reads: other writers may have changed rows.
         self._open_repositories()
 
@@ -850,3 +886,35 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             self.connection.rollback()
             self.connection.close()
             self.connection = None
+
+
+class SoleWriterUnitOfWork(SqlUnitOfWork):
+    """A unit of work for a process that is its database's only writer: the simulator.
+
+    It keeps what it loaded and wrote from one transaction to the next instead of reading it
+    again, since with no other writer those rows cannot have changed. Finished orders (closed,
+    cancelled) leave memory and are read again if a late return or credit needs them. Never use
+    it while another process writes to the same database.
+    """
+
+    def __init__(self, engine: Engine, ids=None) -> None:
+        super().__init__(engine, ids)
+        self._kept = False
+
+    def _begin(self) -> None:
+        self.connection = self.engine.connect()
+        self.connection.begin()
+        if not self._kept:
+            self._open_repositories()
+            self._kept = True
+        for repository in self._repositories():
+            repository.connection = self.connection
+
+    def _after_commit(self) -> None:
+        self.orders.retain_after_commit()
+        self.master_data.retain_after_commit()
+
+    def _rollback(self) -> None:
+        if self.connection is not None and self.connection.in_transaction():
+            self._kept = False  # what is in memory may hold changes that never reached the database
+        super()._rollback()

@@ -170,6 +170,8 @@ class Order:
     events: list[OrderEvent] = field(default_factory=list, repr=False)
     warehouse_events: list[WarehouseEvent] = field(default_factory=list, repr=False)
     changed: bool = field(default=False, repr=False)
+    # A carrier event changed a shipment but not the order's own row.
+    shipments_changed: bool = field(default=False, repr=False)
 
     # ------------------------------------------------------------------ capture
     @classmethod
@@ -553,7 +555,7 @@ class Order:
             shipment.status = LOST
         else:
             return
-        shipment.changed = True
+        shipment.changed = self.shipments_changed = True
         if shipment.status != SHIPMENT_DELIVERED:  # a delivery is on record as the carrier's event
             self._record(
                 f"shipment_{shipment.status}", at, actor, note=f"{shipment.shipment_id} {tracking_number}"

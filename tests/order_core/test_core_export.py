@@ -14,7 +14,7 @@ import pytest
 from ingest.contract import DATE, DECIMAL, ENTITIES, INTEGER, TIMESTAMP
 from order_core.adapters.database import open_database
 from order_core.adapters.extract_writer import export_extracts
-from order_core.adapters.repository import SqlUnitOfWork
+from order_core.adapters.repository import SoleWriterUnitOfWork, SqlUnitOfWork
 from order_core.service import services
 from order_core.service.ids import SequentialIds
 from order_core.service.payments import PaymentGateway
@@ -31,9 +31,9 @@ BUSY_RATES = SimulationRates(
 
 def simulate(url: str, seed: int = 11, days: int = 16, orders_per_day: int = 40, rates=BUSY_RATES):
     engine = open_database(url)
-    ids = SequentialIds()
+    uow = SoleWriterUnitOfWork(engine, SequentialIds())
     config = SimulationConfig(days=days, orders_per_day=orders_per_day, seed=seed, rates=rates, skus=60)
-    Simulation(lambda: SqlUnitOfWork(engine, ids), config).run()
+    Simulation(lambda: uow, config).run()
     return engine
 
 

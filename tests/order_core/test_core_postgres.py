@@ -6,16 +6,16 @@ from sqlalchemy import inspect, text
 
 from order_core.adapters.database import migrate_to_latest, open_database
 from order_core.adapters.extract_writer import export_extracts
-from order_core.adapters.repository import SqlUnitOfWork
+from order_core.adapters.repository import SoleWriterUnitOfWork
 from order_core.service.ids import SequentialIds
 from order_core.simulator import Simulation, SimulationConfig
 
 
 def simulate_and_export(url: str, landing) -> None:
     engine = open_database(url)
-    ids = SequentialIds()
+    uow = SoleWriterUnitOfWork(engine, SequentialIds())
     config = SimulationConfig(days=10, orders_per_day=30, seed=21, skus=50)
-    Simulation(lambda: SqlUnitOfWork(engine, ids), config).run()
+    Simulation(lambda: uow, config).run()
     export_extracts(engine, landing)
     engine.dispose()
 

@@ -9,7 +9,7 @@ from sqlalchemy import text
 
 from order_core.adapters.database import open_database
 from order_core.adapters.extract_writer import export_extracts
-from order_core.adapters.repository import SqlUnitOfWork
+from order_core.adapters.repository import SoleWriterUnitOfWork, SqlUnitOfWork
 from order_core.domain.errors import DomainError
 from order_core.service.ids import SequentialIds
 from order_core.simulator import Simulation, SimulationConfig, SimulationRates, parse_rate_overrides
@@ -17,11 +17,11 @@ from order_core.simulator import Simulation, SimulationConfig, SimulationRates, 
 
 def simulate(url: str, seed: int, days: int = 8, orders_per_day: int = 30, rates=None):
     engine = open_database(url)
-    ids = SequentialIds()
+    uow = SoleWriterUnitOfWork(engine, SequentialIds())
     config = SimulationConfig(
         days=days, orders_per_day=orders_per_day, seed=seed, rates=rates or SimulationRates(), skus=50
     )
-    summary = Simulation(lambda: SqlUnitOfWork(engine, ids), config).run()
+    summary = Simulation(lambda: uow, config).run()
     return engine, summary
 
 
@@ -108,3 +108,19 @@ def test_rate_overrides_are_checked():
         parse_rate_overrides(["short_picks=0.2"])
     with pytest.raises(ValueError, match="between 0 and 1"):
         parse_rate_overrides(["lost=2"])
+
+
+def test_keeping_orders_in_memory_between_days_changes_nothing_in_the_data(tmp_path):
+    """The simulator's sole-writer unit of work must write exactly what fresh reads each day would."""
+    landings = []
+    for run, make_uow in (("kept", SoleWriterUnitOfWork), ("fresh", SqlUnitOfWork)):
+        engine = open_database(f"sqlite:///{tmp_path / run}.sqlite")
+        ids = SequentialIds()
+        uow = make_uow(engine, ids)
+        factory = (lambda: uow) if run == "kept" else (lambda: SqlUnitOfWork(engine, ids))
+        config = SimulationConfig(days=14, orders_per_day=30, seed=9, skus=50)
+        Simulation(factory, config).run()
+        export_extracts(engine, tmp_path / f"landing-{run}")
+        engine.dispose()
+        landings.append(digest_of_landing(tmp_path / f"landing-{run}"))
+    assert landings[0] == landings[1]
