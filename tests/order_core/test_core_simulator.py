@@ -112,15 +112,15 @@ def test_rate_overrides_are_checked():
 
 def test_keeping_orders_in_memory_between_days_changes_nothing_in_the_data(tmp_path):
     """The simulator's sole-writer unit of work must write exactly what fresh reads each day would."""
-    landings = []
-    for run, make_uow in (("kept", SoleWriterUnitOfWork), ("fresh", SqlUnitOfWork)):
-        engine = open_database(f"sqlite:///{tmp_path / run}.sqlite")
+
+    def run(name: str, keep_in_memory: bool) -> dict[str, str]:
+        engine = open_database(f"sqlite:///{tmp_path / name}.sqlite")
         ids = SequentialIds()
-        uow = make_uow(engine, ids)
-        factory = (lambda: uow) if run == "kept" else (lambda: SqlUnitOfWork(engine, ids))
-        config = SimulationConfig(days=14, orders_per_day=30, seed=9, skus=50)
-        Simulation(factory, config).run()
-        export_extracts(engine, tmp_path / f"landing-{run}")
+        sole_writer = SoleWriterUnitOfWork(engine, ids)
+        factory = (lambda: sole_writer) if keep_in_memory else (lambda: SqlUnitOfWork(engine, ids))
+        Simulation(factory, SimulationConfig(days=14, orders_per_day=30, seed=9, skus=50)).run()
+        export_extracts(engine, tmp_path / f"landing-{name}")
         engine.dispose()
-        landings.append(digest_of_landing(tmp_path / f"landing-{run}"))
-    assert landings[0] == landings[1]
+        return digest_of_landing(tmp_path / f"landing-{name}")
+
+    assert run("kept", keep_in_memory=True) == run("fresh", keep_in_memory=False)
