@@ -85,6 +85,12 @@ def validate_frame(
     return [_outcome(prepared.suite.name, r) for r in result.results]
 
 
+def checked_columns(entity: Entity) -> list[str]:
+    """The contract columns the entity's suite reads, in contract order: fetch only these."""
+    columns = _prepared(entity).columns
+    return [name for name in entity.column_names if name in columns]
+
+
 def summarize_failures(outcomes: list[ExpectationOutcome]) -> str:
     """One line per failed blocking expectation, for a check's message or a log."""
     lines = []

@@ -165,9 +165,9 @@ def check_expectations(conn: duckdb.DuckDBPyConnection, entity: Entity, loads: l
         )
     # Imported here: Great Expectations takes seconds to import, and loading the
     # definitions (dagster dev, the sensor, tests) does not need it.
-    from expectations.validate import summarize_failures, validate_frame
+    from expectations.validate import checked_columns, summarize_failures, validate_frame
 
-    columns = ", ".join(f'"{name}"' for name in entity.column_names)
+    columns = ", ".join(f'"{name}"' for name in checked_columns(entity))
     frame = conn.execute(
         f"select {columns} from raw.{entity.table} where _file_sha256 in (select unnest(?))", [shas]
     ).df()
