@@ -56,9 +56,7 @@ def test_a_blocking_check_fails_when_a_file_has_too_many_bad_rows(tmp_path: Path
         "O1,1,A,0,1.00,2024-01-01T00:00:00Z\nO1,2,B,1,1.00,2024-01-01T00:00:00Z\n"
     )
     warehouse = WarehouseResource(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
-    result = dg.materialize(
-        [raw_entities], resources={"warehouse": warehouse}, raise_on_error=False
-    )
+    result = dg.materialize([raw_entities], resources={"warehouse": warehouse}, raise_on_error=False)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
     assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [
         ("raw/oms__order_lines", "quarantine_share_within_threshold")
