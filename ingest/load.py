@@ -79,6 +79,9 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
         )
         """
     )
+    conn.execute(
+        "create table if not exists ops.publish_log (run_id varchar, published_at timestamp, max_file_seq bigint)"
+    )
     for entity in ENTITIES:
         columns = [f'"{c.name}" {DUCKDB_TYPES[c.kind]}' for c in entity.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
@@ -93,6 +96,29 @@ def load_entity(
     conn.execute("set TimeZone = 'UTC'")  # a timestamp without offset is UTC
     files = [f for f in scan_landing(landing_dir) if f.entity == entity]
     return [_load_one(conn, landing_dir, landed, run_id) for landed in files]
+
+
+def unpublished_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[FileLoad]:
+    """Files of the entity loaded since the last publish (this run's and any earlier failed run's).
+
+    Load checks judge these, so a file that failed a check keeps failing it on later runs
+    until it is dealt with, instead of slipping into the next publish unchecked.
+    """
+    ensure_schema(conn)
+    rows = conn.execute(
+        """
+        select file_path, file_sha256, rows_landed, rows_loaded, rows_quarantined
+        from ops.load_ledger
+        where source = ? and entity = ? and status = ?
+            and file_seq > (select coalesce(max(max_file_seq), 0) from ops.publish_log)
+        order by file_seq
+        """,
+        [entity.source, entity.name, LOADED],
+    ).fetchall()
+    return [
+        FileLoad(path, sha256, entity.table, LOADED, None, landed, loaded, quarantined)
+        for path, sha256, landed, loaded, quarantined in rows
+    ]
 
 
 def record_stray_files(conn: duckdb.DuckDBPyConnection, landing_dir: Path, run_id: str) -> list[FileLoad]:

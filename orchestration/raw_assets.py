@@ -12,7 +12,15 @@ import dagster as dg
 import duckdb
 
 from ingest.contract import ENTITIES, Entity
-from ingest.load import DUPLICATE, LOADED, QUARANTINED, FileLoad, load_entity, record_stray_files
+from ingest.load import (
+    DUPLICATE,
+    LOADED,
+    QUARANTINED,
+    FileLoad,
+    load_entity,
+    record_stray_files,
+    unpublished_loads,
+)
 from orchestration.resources import WarehouseResource
 from warehouse.quality import record_results
 
@@ -23,11 +31,12 @@ RECONCILE, QUARANTINE_SHARE, EXPECTATIONS = (
     "quarantine_share_within_threshold",
     "load_expectations",
 )
+# Each check judges the files loaded since the last publish.
 CHECK_DESCRIPTIONS = {
-    RECONCILE: "Per file loaded in this run: rows landed = rows loaded + rows quarantined, and the raw and "
+    RECONCILE: "Per file loaded since the last publish: rows landed = rows loaded + rows quarantined, and the raw and "
     "quarantine tables hold exactly those rows.",
-    QUARANTINE_SHARE: "No file loaded in this run had more than the configured share of its rows quarantined.",
-    EXPECTATIONS: "The entity's Great Expectations suite over the rows loaded in this run.",
+    QUARANTINE_SHARE: "No file loaded since the last publish had more than the configured share of its rows quarantined.",
+    EXPECTATIONS: "The entity's Great Expectations suite over the rows loaded since the last publish.",
 }
 
 
@@ -67,9 +76,10 @@ def raw_entities(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             loads = load_entity(conn, warehouse.landing, entity, run_id)
             _log_set_aside(context, loads)
             yield dg.MaterializeResult(asset_key=raw_asset_key(entity), metadata=_load_metadata(loads))
-            yield check_rows_reconcile(conn, entity, loads)
-            yield check_quarantine_share(entity, loads, warehouse.quarantine_threshold)
-            yield check_expectations(conn, entity, loads, run_id)
+            pending = unpublished_loads(conn, entity)
+            yield check_rows_reconcile(conn, entity, pending)
+            yield check_quarantine_share(entity, pending, warehouse.quarantine_threshold)
+            yield check_expectations(conn, entity, pending, run_id)
         strays = record_stray_files(conn, warehouse.landing, run_id)
         _log_set_aside(context, strays)
         yield dg.MaterializeResult(asset_key=UNRECOGNIZED_FILES, metadata=_load_metadata(strays))
@@ -161,7 +171,7 @@ def check_expectations(conn: duckdb.DuckDBPyConnection, entity: Entity, loads: l
             asset_key=raw_asset_key(entity),
             check_name=EXPECTATIONS,
             passed=True,
-            metadata={"rows_checked": 0, "details": "no new files"},
+            metadata={"rows_checked": 0, "details": "no files loaded since the last publish"},
         )
     # Imported here: Great Expectations takes seconds to import, and loading the
     # definitions (dagster dev, the sensor, tests) does not need it.

@@ -57,11 +57,16 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
         _copy_comments(conn, sources)
         as_of_date = _write_run_info(conn, run_id, landing_dir)
         conn.execute("detach published")  # checkpoints: the file is complete on its own, no .wal
+        _fsync(staging_file)
+        os.replace(staging_file, paths.published)
+        _fsync(paths.published.parent)
+        # Only now are the loaded files published: the next run's checks start after them.
+        conn.execute(
+            "insert into ops.publish_log select ?, ?, (select coalesce(max(file_seq), 0) from ops.load_ledger)",
+            [run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
+        )
     finally:
         conn.close()
-    _fsync(staging_file)
-    os.replace(staging_file, paths.published)
-    _fsync(paths.published.parent)
     return PublishedSummary(paths.published, (*sorted(sources), "run_info"), as_of_date)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -27,8 +28,10 @@ MARTS = (
 )
 
 
-def orderpulse(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([ORDERPULSE, *args], capture_output=True, text=True, check=False, timeout=600)
+def orderpulse(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [ORDERPULSE, *args], capture_output=True, text=True, check=False, timeout=600, env=env
+    )
 
 
 def table(path: Path, sql: str) -> list[tuple]:
@@ -129,6 +132,22 @@ def test_too_many_bad_rows_in_a_file_stops_publishing_and_names_the_file(tmp_pat
     assert "oms/order_lines/late.csv: 1 of 2 rows quarantined" in result.stderr
     assert "previously published warehouse is unchanged" in result.stderr
     assert warehouse.read_bytes() == published_before
+    # Rerunning does not slip the file through: it stays unpublished until someone decides.
+    again = orderpulse("run", "--landing", str(landing), "--warehouse", str(warehouse))
+    assert again.returncode == 1 and "late.csv: 1 of 2 rows quarantined" in again.stderr
+    assert warehouse.read_bytes() == published_before
+    # Accepting a higher share publishes the good row, and the bad one is visible with its reason.
+    accepted = orderpulse(
+        "run",
+        "--landing",
+        str(landing),
+        "--warehouse",
+        str(warehouse),
+        env=os.environ | {"ORDERPULSE_QUARANTINE_THRESHOLD": "0.5"},
+    )
+    assert accepted.returncode == 0, accepted.stderr[-2000:]
+    quarantined = table(warehouse, "select file_path, row_number, column_name from quarantined_rows")
+    assert quarantined == [("oms/order_lines/late.csv", 1, "quantity_ordered")]
 
 
 @pytest.mark.parametrize(
