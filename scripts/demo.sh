@@ -10,8 +10,8 @@ rm -rf "$demo_dir"
 mkdir -p "$demo_dir"
 core_db="sqlite:///$demo_dir/order_core.sqlite"
 
-echo "1/4 Simulating 90 days x 2,000 orders a day in the order core ($demo_dir/order_core.sqlite)..."
-"$bin/orderpulse" simulate --db "$core_db" --days 90 --orders-per-day 2000 --seed 7
+echo "1/4 Simulating 90 days x ${ORDERS_PER_DAY:-600} orders a day in the order core ($demo_dir/order_core.sqlite)..."
+"$bin/orderpulse" simulate --db "$core_db" --days 90 --orders-per-day "${ORDERS_PER_DAY:-600}" --seed 7
 echo "2/4 Exporting the extracts to $demo_dir/landing..."
 "$bin/orderpulse" core export --db "$core_db" --landing "$demo_dir/landing"
 echo "3/4 Running the pipeline (ingest -> dbt -> checks -> publish)..."

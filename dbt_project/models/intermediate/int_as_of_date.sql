@@ -10,8 +10,9 @@ with latest_events as (
 )
 
 select
-    {% if env_var('ORDERPULSE_AS_OF_DATE', '') -%}
-        max(cast('{{ env_var("ORDERPULSE_AS_OF_DATE") }}' as date)) as as_of_date,
+    {% set as_of_date = env_var('ORDERPULSE_AS_OF_DATE', '') -%}
+    {% if as_of_date -%}
+        max(cast('{{ as_of_date }}' as date)) as as_of_date,
     {%- else -%}
         cast(max(latest_event_at) as date) as as_of_date,
     {%- endif %}
