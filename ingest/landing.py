@@ -54,3 +54,13 @@ def sha256_of(path: Path) -> str:
         while chunk := stream.read(_HASH_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def latest_landing_by_source(landing_dir: Path) -> dict[str, int]:
+    """Modification time (ns) of the newest visible file per contract source folder."""
+    latest: dict[str, int] = {}
+    for landed in scan_landing(landing_dir):
+        if landed.entity is not None:
+            source = landed.entity.source
+            latest[source] = max(latest.get(source, 0), landed.modified_ns)
+    return latest

@@ -34,6 +34,7 @@ def warehouse_from_settings() -> WarehouseResource:
         landing_dir=str(settings.landing_dir),
         warehouse_path=str(settings.warehouse_path),
         quarantine_threshold=settings.quarantine_threshold,
+        freshness_hours=settings.freshness_hours,
     )
 
 

@@ -6,12 +6,14 @@ Dagster's per-step cost forty times over.
 """
 
 import datetime as dt
+import time
 from contextlib import closing
 
 import dagster as dg
 import duckdb
 
 from ingest.contract import ENTITIES, Entity
+from ingest.landing import latest_landing_by_source
 from ingest.load import (
     DUPLICATE,
     LOADED,
@@ -61,16 +63,26 @@ RAW_SPECS = [
         "with a reason so that nothing is ignored silently.",
     )
 ]
+FRESHNESS = "source_landed_recently"
 RAW_CHECK_SPECS = [
     dg.AssetCheckSpec(name, asset=raw_asset_key(entity), blocking=True, description=description)
     for entity in ENTITIES
     for name, description in CHECK_DESCRIPTIONS.items()
+] + [
+    dg.AssetCheckSpec(
+        FRESHNESS,
+        asset=raw_asset_key(entity),
+        blocking=False,
+        description="The entity's source landed a file within its expected interval (a warning, never a stop).",
+    )
+    for entity in ENTITIES
 ]
 
 
 @dg.multi_asset(specs=RAW_SPECS, check_specs=RAW_CHECK_SPECS, name="raw_entities")
 def raw_entities(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     run_id = context.run.run_id
+    latest_landing = latest_landing_by_source(warehouse.landing)
     with closing(warehouse.connect_work_db()) as conn:
         for entity in ENTITIES:
             loads = load_entity(conn, warehouse.landing, entity, run_id)
@@ -80,6 +92,7 @@ def raw_entities(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             yield check_rows_reconcile(conn, entity, pending)
             yield check_quarantine_share(entity, pending, warehouse.quarantine_threshold)
             yield check_expectations(conn, entity, pending, run_id)
+            yield check_freshness(entity, latest_landing.get(entity.source), warehouse.freshness_hours)
         strays = record_stray_files(conn, warehouse.landing, run_id)
         _log_set_aside(context, strays)
         yield dg.MaterializeResult(asset_key=UNRECOGNIZED_FILES, metadata=_load_metadata(strays))
@@ -196,5 +209,27 @@ def check_expectations(conn: duckdb.DuckDBPyConnection, entity: Entity, loads: l
             "blocking_failures": len(blocking_failures),
             "warnings": len(warnings),
             "details": summarize_failures(blocking_failures + warnings) or "all expectations met",
+        },
+    )
+
+
+def check_freshness(entity: Entity, latest_landed_ns: int | None, freshness_hours: dict[str, float]):
+    expected = freshness_hours.get(entity.source)
+    if latest_landed_ns is None:
+        passed, details = False, f"no file has landed for source {entity.source!r}"
+        age_hours = None
+    else:
+        age_hours = (time.time_ns() - latest_landed_ns) / 3.6e12
+        passed = expected is None or age_hours <= expected
+        details = f"source {entity.source!r} last landed {age_hours:.1f} h ago (expected within {expected} h)"
+    return dg.AssetCheckResult(
+        asset_key=raw_asset_key(entity),
+        check_name=FRESHNESS,
+        passed=passed,
+        severity=dg.AssetCheckSeverity.WARN,
+        metadata={
+            "hours_since_last_landing": age_hours,
+            "expected_within_hours": expected,
+            "details": details,
         },
     )

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import Field
 
+from orderpulse.config import DEFAULT_FRESHNESS_HOURS
 from warehouse.paths import WarehousePaths
 
 # A run killed outright (SIGKILL) can leave its dbt process running for a while, holding
@@ -34,6 +36,7 @@ class WarehouseResource(dg.ConfigurableResource):
     warehouse_path: str
     as_of_date: str | None = None  # YYYY-MM-DD; None: derived from the data (kpis.md)
     quarantine_threshold: float = 0.01
+    freshness_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FRESHNESS_HOURS))
 
     @property
     def paths(self) -> WarehousePaths:

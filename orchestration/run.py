@@ -39,11 +39,16 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
     from orchestration.resources import WarehouseResource
     from orderpulse.config import load_settings
 
+    try:
+        settings = load_settings()
+    except ValueError as error:
+        raise UserError(str(error)) from None
     resource = WarehouseResource(
         landing_dir=str(landing_dir),
         warehouse_path=str(paths.published),
         as_of_date=as_of,
-        quarantine_threshold=load_settings().quarantine_threshold,
+        quarantine_threshold=settings.quarantine_threshold,
+        freshness_hours=settings.freshness_hours,
     )
     job = build_definitions(resource).resolve_job_def(PIPELINE_JOB_NAME)
     with _exclusive_run(paths):

@@ -22,6 +22,8 @@ class Settings:
     dashboard_port: int
     # Share of a file's rows that may be quarantined before the load is stopped.
     quarantine_threshold: float
+    # Hours within which each source is expected to land a file; older means stale (a warning).
+    freshness_hours: dict[str, float]
 
 
 def load_settings() -> Settings:
@@ -32,4 +34,23 @@ def load_settings() -> Settings:
         core_db_url=os.environ.get("ORDERPULSE_CORE_DB", f"sqlite:///{data_dir / 'order_core.sqlite'}"),
         dashboard_port=int(os.environ.get("ORDERPULSE_PORT", "8501")),
         quarantine_threshold=float(os.environ.get("ORDERPULSE_QUARANTINE_THRESHOLD", "0.01")),
+        freshness_hours=DEFAULT_FRESHNESS_HOURS
+        | _parse_hours(os.environ.get("ORDERPULSE_FRESHNESS_HOURS", "")),
     )
+
+
+DEFAULT_FRESHNESS_HOURS = {"oms": 26.0, "wms": 26.0, "carrier": 26.0, "returns": 74.0}
+
+
+def _parse_hours(text: str) -> dict[str, float]:
+    """`oms=26,carrier=6` -> {"oms": 26.0, "carrier": 6.0}."""
+    hours = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        source, _, value = item.partition("=")
+        try:
+            hours[source.strip()] = float(value)
+        except ValueError:
+            raise ValueError(
+                f"ORDERPULSE_FRESHNESS_HOURS: {item!r} is not <source>=<hours>, e.g. oms=26,carrier=6"
+            ) from None
+    return hours

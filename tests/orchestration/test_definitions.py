@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 
 import dagster as dg
@@ -41,7 +43,14 @@ def test_raw_assets_materialize_and_their_blocking_checks_pass(tmp_path: Path):
     result = dg.materialize([raw_entities], resources={"warehouse": warehouse})
     assert result.success
     evaluations = result.get_asset_check_evaluations()
-    assert len(evaluations) == 30 and all(e.passed for e in evaluations)
+    # Per entity: three blocking load checks and the freshness warning (files landed just now).
+    assert len(evaluations) == 40 and all(e.passed for e in evaluations)
+    assert {e.check_name for e in evaluations} == {
+        "rows_reconcile",
+        "quarantine_share_within_threshold",
+        "load_expectations",
+        "source_landed_recently",
+    }
     with duckdb.connect(str(warehouse.paths.work_db), read_only=True) as conn:
         assert conn.execute("select count(*) from raw.oms__orders").fetchone()[0] == 200
         assert conn.execute("select count(*) from ops.data_quality_results").fetchone()[0] > 0
@@ -58,6 +67,7 @@ def test_a_blocking_check_fails_when_a_file_has_too_many_bad_rows(tmp_path: Path
     warehouse = WarehouseResource(landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"))
     result = dg.materialize([raw_entities], resources={"warehouse": warehouse}, raise_on_error=False)
     failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert result.success is False
     assert [(e.asset_key.to_user_string(), e.check_name) for e in failed] == [
         ("raw/oms__order_lines", "quarantine_share_within_threshold")
     ]
@@ -107,3 +117,21 @@ def test_the_sensor_skips_with_a_reason_when_the_landing_folder_is_missing(tmp_p
         )
     assert not result.run_requests
     assert "does not exist" in result.skip_message
+
+
+def test_a_source_that_has_not_landed_within_its_interval_warns_without_stopping(tmp_path: Path):
+    landing = tmp_path / "landing"
+    write_landing(landing, orders=30, days=1, file_format="csv")
+    two_days_ago = time.time() - 2 * 86400
+    for path in (landing / "carrier").rglob("*.csv"):
+        os.utime(path, (two_days_ago, two_days_ago))
+    warehouse = WarehouseResource(
+        landing_dir=str(landing), warehouse_path=str(tmp_path / "w.duckdb"), freshness_hours={"carrier": 24}
+    )
+    result = dg.materialize([raw_entities], resources={"warehouse": warehouse})
+    assert result.success  # a warning never stops the load
+    stale = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    assert [(e.asset_key.to_user_string(), e.check_name, e.severity) for e in stale] == [
+        ("raw/carrier__tracking_events", "source_landed_recently", dg.AssetCheckSeverity.WARN)
+    ]
+    assert "last landed 48.0 h ago (expected within 24.0 h)" in stale[0].metadata["details"].value
