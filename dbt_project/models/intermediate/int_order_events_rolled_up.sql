@@ -30,8 +30,11 @@ holds as (
     select
         order_id,
         sum(
-            case when event_type = 'hold_placed' then {{ hours_between('event_at', 'next_released_at') }} end
-        ) as hold_hours,
+            case
+                when event_type = 'hold_placed'
+                    then {{ microseconds_between('event_at', 'next_released_at') }}
+            end
+        ) as hold_microseconds,
         max(case when event_type = 'hold_released' then event_at end) as last_hold_released_at,
     from hold_events
     group by order_id
@@ -56,7 +59,8 @@ select
     coalesce(
         latest_cancellation.cancel_reason in ('customer_request', 'fraud', 'payment_failed'), false
     ) as is_excused,
-    coalesce(holds.hold_hours, 0) as hold_hours,
+    coalesce(holds.hold_microseconds, 0) as hold_microseconds,
+    coalesce(holds.hold_microseconds, 0) / 3600000000.0 as hold_hours,
     holds.last_hold_released_at,
 from event_flags
 left join latest_cancellation on event_flags.order_id = latest_cancellation.order_id

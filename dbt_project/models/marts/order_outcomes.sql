@@ -129,6 +129,7 @@ select
         when fully_delivered then {{ hours_between('first_shipped_at', 'last_delivered_at') }}
     end as ship_to_deliver_hours,
     hold_hours,
+    last_hold_released_at,
     -- SCOR's clean-order cycle time starts after the last hold release.
     case
         when fully_delivered
