@@ -56,10 +56,10 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def latest_landing_by_source(landing_dir: Path) -> dict[str, int]:
-    """Modification time (ns) of the newest visible file per contract source folder."""
+def latest_landing_by_source(landed_files: list[LandedFile]) -> dict[str, int]:
+    """Modification time (ns) of the newest file per contract source, from a landing scan."""
     latest: dict[str, int] = {}
-    for landed in scan_landing(landing_dir):
+    for landed in landed_files:
         if landed.entity is not None:
             source = landed.entity.source
             latest[source] = max(latest.get(source, 0), landed.modified_ns)

@@ -89,13 +89,21 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
 
 
 def load_entity(
-    conn: duckdb.DuckDBPyConnection, landing_dir: Path, entity: Entity, run_id: str
+    conn: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    entity: Entity,
+    run_id: str,
+    landed_files: list[LandedFile] | None = None,
 ) -> list[FileLoad]:
-    """Load every new file of one entity, in landing order."""
+    """Load every new file of one entity, in landing order.
+
+    `landed_files` is the landing folder's scan when the caller already has it (one scan
+    serves all entities of a run); by default the folder is scanned here.
+    """
     ensure_schema(conn)
     conn.execute("set TimeZone = 'UTC'")  # a timestamp without offset is UTC
-    files = [f for f in scan_landing(landing_dir) if f.entity == entity]
-    return [_load_one(conn, landing_dir, landed, run_id) for landed in files]
+    scanned = scan_landing(landing_dir) if landed_files is None else landed_files
+    return [_load_one(conn, landing_dir, landed, run_id) for landed in scanned if landed.entity == entity]
 
 
 def unpublished_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[FileLoad]:
@@ -121,11 +129,16 @@ def unpublished_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[F
     ]
 
 
-def record_stray_files(conn: duckdb.DuckDBPyConnection, landing_dir: Path, run_id: str) -> list[FileLoad]:
+def record_stray_files(
+    conn: duckdb.DuckDBPyConnection,
+    landing_dir: Path,
+    run_id: str,
+    landed_files: list[LandedFile] | None = None,
+) -> list[FileLoad]:
     """Set aside files that are not at a contract path, so none is ignored silently."""
     ensure_schema(conn)
-    strays = [f for f in scan_landing(landing_dir) if f.entity is None]
-    return [_load_one(conn, landing_dir, landed, run_id) for landed in strays]
+    scanned = scan_landing(landing_dir) if landed_files is None else landed_files
+    return [_load_one(conn, landing_dir, landed, run_id) for landed in scanned if landed.entity is None]
 
 
 def _load_one(

@@ -13,7 +13,7 @@ import dagster as dg
 import duckdb
 
 from ingest.contract import ENTITIES, Entity
-from ingest.landing import latest_landing_by_source
+from ingest.landing import latest_landing_by_source, scan_landing
 from ingest.load import (
     DUPLICATE,
     LOADED,
@@ -82,10 +82,11 @@ RAW_CHECK_SPECS = [
 @dg.multi_asset(specs=RAW_SPECS, check_specs=RAW_CHECK_SPECS, name="raw_entities")
 def raw_entities(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     run_id = context.run.run_id
-    latest_landing = latest_landing_by_source(warehouse.landing)
+    landed_files = scan_landing(warehouse.landing)  # one scan serves every entity
+    latest_landing = latest_landing_by_source(landed_files)
     with closing(warehouse.connect_work_db()) as conn:
         for entity in ENTITIES:
-            loads = load_entity(conn, warehouse.landing, entity, run_id)
+            loads = load_entity(conn, warehouse.landing, entity, run_id, landed_files)
             _log_set_aside(context, loads)
             yield dg.MaterializeResult(asset_key=raw_asset_key(entity), metadata=_load_metadata(loads))
             pending = unpublished_loads(conn, entity)
@@ -93,7 +94,7 @@ def raw_entities(context: dg.AssetExecutionContext, warehouse: WarehouseResource
             yield check_quarantine_share(entity, pending, warehouse.quarantine_threshold)
             yield check_expectations(conn, entity, pending, run_id)
             yield check_freshness(entity, latest_landing.get(entity.source), warehouse.freshness_hours)
-        strays = record_stray_files(conn, warehouse.landing, run_id)
+        strays = record_stray_files(conn, warehouse.landing, run_id, landed_files)
         _log_set_aside(context, strays)
         yield dg.MaterializeResult(asset_key=UNRECOGNIZED_FILES, metadata=_load_metadata(strays))
 

@@ -10,9 +10,8 @@ from orchestration.jobs import pipeline_job
 from orchestration.resources import WarehouseResource
 
 
-def new_landed_files(landing_files: dict[str, list[int]], cursor: str | None) -> dict[str, list[int]]:
-    """Files (path -> [mtime_ns, size]) not in the cursor's set of already-requested files."""
-    seen = json.loads(cursor) if cursor else {}
+def new_landed_files(landing_files: dict[str, list[int]], seen: dict[str, list[int]]) -> dict[str, list[int]]:
+    """Files (path -> [mtime_ns, size]) not among those already requested."""
     return {path: stat for path, stat in landing_files.items() if seen.get(path) != stat}
 
 
@@ -27,10 +26,10 @@ def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseReso
         str(f.path.relative_to(landing)): [f.modified_ns, f.path.stat().st_size]
         for f in scan_landing(landing)
     }
-    new_files = new_landed_files(landing_files, context.cursor)
+    seen = json.loads(context.cursor) if context.cursor else {}
+    new_files = new_landed_files(landing_files, seen)
     if not new_files:
         return dg.SkipReason("no new files")
-    seen = json.loads(context.cursor) if context.cursor else {}
     context.update_cursor(json.dumps(seen | new_files, sort_keys=True))
     # The run key names the set of files: Dagster never starts two runs with one key.
     run_key = hashlib.sha256(json.dumps(new_files, sort_keys=True).encode()).hexdigest()
