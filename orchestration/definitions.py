@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_models import DBT_EXECUTABLE, DBT_PROJECT, orderpulse_dbt_models
-from orchestration.jobs import pipeline_job
+from orchestration.jobs import build_pipeline_job
 from orchestration.publish_asset import published_warehouse
 from orchestration.raw_assets import raw_entities
 from orchestration.resources import WarehouseResource
@@ -18,7 +18,7 @@ from orderpulse.config import load_settings
 def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_entities, orderpulse_dbt_models, published_warehouse],
-        jobs=[pipeline_job],
+        jobs=[build_pipeline_job(warehouse.warehouse_path)],
         schedules=[daily_pipeline_schedule],
         sensors=[landing_sensor],
         resources={

@@ -3,9 +3,16 @@
 import dagster as dg
 
 PIPELINE_JOB_NAME = "orderpulse_pipeline"
+# Every run carries the published warehouse it builds; dagster.yaml limits runs to one per
+# distinct value, so a sensor run and the schedule's run for one warehouse queue up instead of
+# racing for its work database, while runs for other warehouses go ahead.
+WAREHOUSE_TAG = "orderpulse/warehouse"
 
-pipeline_job = dg.define_asset_job(
-    PIPELINE_JOB_NAME,
-    selection=dg.AssetSelection.all(),
-    description="Ingest every newly landed file -> raw tables -> dbt build -> data checks -> publish.",
-)
+
+def build_pipeline_job(warehouse_path: str):
+    return dg.define_asset_job(
+        PIPELINE_JOB_NAME,
+        selection=dg.AssetSelection.all(),
+        description="Ingest every newly landed file -> raw tables -> dbt build -> data checks -> publish.",
+        tags={WAREHOUSE_TAG: warehouse_path},
+    )

@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from orchestration.jobs import pipeline_job
+from orchestration.jobs import PIPELINE_JOB_NAME
 
 daily_pipeline_schedule = dg.ScheduleDefinition(
     name="daily_pipeline",
-    job=pipeline_job,
+    job_name=PIPELINE_JOB_NAME,
     cron_schedule="0 6 * * *",
     execution_timezone="UTC",
     description="Rebuild and publish the KPIs every morning, whether or not files landed overnight.",

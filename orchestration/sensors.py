@@ -6,7 +6,7 @@ import json
 import dagster as dg
 
 from ingest.landing import scan_landing
-from orchestration.jobs import pipeline_job
+from orchestration.jobs import PIPELINE_JOB_NAME
 from orchestration.resources import WarehouseResource
 
 
@@ -15,7 +15,9 @@ def new_landed_files(landing_files: dict[str, list[int]], seen: dict[str, list[i
     return {path: stat for path, stat in landing_files.items() if seen.get(path) != stat}
 
 
-@dg.sensor(job=pipeline_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(
+    job_name=PIPELINE_JOB_NAME, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED
+)
 def landing_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource):
     landing = warehouse.landing
     if not landing.is_dir():

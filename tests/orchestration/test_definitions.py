@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from pathlib import Path
 
 import dagster as dg
 import duckdb
+from dagster._utils.tags import TagConcurrencyLimitsCounter
 
 from benchmarks.generate_landing import write_landing
 from orchestration.definitions import build_definitions, defs
-from orchestration.jobs import PIPELINE_JOB_NAME
+from orchestration.jobs import PIPELINE_JOB_NAME, WAREHOUSE_TAG
 from orchestration.raw_assets import raw_entities
 from orchestration.resources import WarehouseResource
 from orchestration.sensors import landing_sensor
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_definitions_load_with_every_asset_check_schedule_and_sensor():
@@ -135,3 +139,29 @@ def test_a_source_that_has_not_landed_within_its_interval_warns_without_stopping
         ("raw/carrier__tracking_events", "source_landed_recently", dg.AssetCheckSeverity.WARN)
     ]
     assert "last landed 48.0 h ago (expected within 24.0 h)" in stale[0].metadata["details"].value
+
+
+def test_the_instance_runs_one_pipeline_run_at_a_time_per_warehouse(tmp_path: Path):
+    """The run queue of an instance set up by the project's dagster.yaml holds a second run for a
+    warehouse while one is in progress, and lets a run for another warehouse through."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    shutil.copy(REPO / "dagster.yaml", home / "dagster.yaml")
+
+    def job_for(name: str) -> dg.JobDefinition:
+        warehouse = WarehouseResource(landing_dir=str(tmp_path), warehouse_path=str(tmp_path / name))
+        return build_definitions(warehouse).resolve_job_def(PIPELINE_JOB_NAME)
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        limits = instance.get_concurrency_config().run_queue_config.tag_concurrency_limits
+
+        def new_run(job: dg.JobDefinition) -> dg.DagsterRun:
+            # As a launch from the schedule, the sensor or the UI does: the job's tags on the run.
+            return instance.create_run_for_job(job, tags=job.run_tags)
+
+        in_progress = new_run(job_for("a.duckdb"))
+        # The daemon that dequeues runs counts in-progress runs by tag with this same counter.
+        counter = TagConcurrencyLimitsCounter(limits, [in_progress])
+        assert counter.is_blocked(new_run(job_for("a.duckdb")))
+        assert not counter.is_blocked(new_run(job_for("b.duckdb")))
+    assert in_progress.tags[WAREHOUSE_TAG] == str(tmp_path / "a.duckdb")
