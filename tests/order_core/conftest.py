@@ -1,12 +1,9 @@
-"""Fixtures for the order core tests: real SQLite files in tmp_path and a fresh PostgreSQL database.
-
-PostgreSQL tests skip only when no server answers and CI is not set; under CI they fail.
+"""Fixtures for the order core tests: real SQLite files in tmp_path (and, from the root conftest.py,
+a fresh PostgreSQL database).
 """
 
 from __future__ import annotations
 
-import os
-import uuid
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -17,39 +14,12 @@ from order_core.adapters.repository import SqlUnitOfWork
 from order_core.service import services
 from order_core.service.ids import SequentialIds
 
-POSTGRES_ADMIN_URL = os.environ.get("ORDERPULSE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning, before the shipping cut-off
 
 
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'core.sqlite'}"
-
-
-def _admin_connection():
-    import psycopg
-
-    return psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=3)
-
-
-@pytest.fixture
-def postgres_url():
-    """A fresh database per test, dropped afterwards."""
-    import psycopg
-
-    try:
-        admin = _admin_connection()
-    except psycopg.OperationalError as error:
-        if os.environ.get("CI"):
-            pytest.fail(f"PostgreSQL must be available under CI: {error}")
-        pytest.skip(f"no PostgreSQL server answers at {POSTGRES_ADMIN_URL}")
-    name = f"orderpulse_core_{uuid.uuid4().hex[:12]}"
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
-    yield f"{base}/{name}"
-    with _admin_connection() as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
