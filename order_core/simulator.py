@@ -315,9 +315,8 @@ class Simulation:
                     )
         other = [item for item in agenda if item[1] not in ("receive_po", "tracking")]
         # Load the orders the rest of the agenda touches in one go rather than one by one.
-        services.get_orders(
-            uow, [_order_id_of(kind, payload) for _, kind, payload in other if kind in ORDER_WORK]
-        )
+        services.get_orders(uow, [_subject_of(payload) for _, kind, payload in other if kind in ORDER_WORK])
+        services.get_returns(uow, [_subject_of(payload) for _, kind, payload in other if kind in RETURN_WORK])
         for at, kind, payload in other:
             getattr(self, f"_do_{kind}")(uow, at, payload)
 
@@ -779,7 +778,11 @@ ORDER_WORK = (
 )
 
 
-def _order_id_of(kind: str, payload) -> str:
+RETURN_WORK = ("receive_return", "refund")
+
+
+def _subject_of(payload) -> str:
+    """The order (or return) a piece of scheduled work is about: the payload or its first item."""
     return payload if isinstance(payload, str) else payload[0]
 
 

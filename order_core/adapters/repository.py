@@ -13,16 +13,18 @@ numbers become visible in order and an export watermark never skips a slow trans
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
 from operator import itemgetter
 
-from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, insert, select, tuple_, update
+from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from order_core.adapters import tables as t
 from order_core.domain.events import TrackingEvent
 from order_core.domain.inventory import Customer, Product, StockLevel, Warehouse
+from order_core.domain.lifecycle import REFUNDED
 from order_core.domain.orders import (
     Allocation,
     CreditMemo,
@@ -126,6 +128,9 @@ class SqlOrderRepository:
         self.connection = connection
         self.new: dict[str, Order] = {}
         self.loaded: dict[str, Order] = {}
+        # Loaded orders handed out in this transaction: only these can have changed, so flushing
+        # and the in-memory lookups look at them rather than at everything kept in memory.
+        self.handed_out: dict[str, Order] = {}
         self._backordered_at_load: dict[tuple[str, int], int] = {}
         self._external_ids: dict[tuple[str, str], str | None] = {}
         self._flushed: list[Order] = []
@@ -146,9 +151,13 @@ class SqlOrderRepository:
             self._load(chunk)
         found = {}
         for order_id in wanted:
-            order = self.new.get(order_id) or self.loaded.get(order_id)
-            if order is not None:
-                found[order_id] = order
+            order = self.new.get(order_id)
+            if order is None:
+                order = self.loaded.get(order_id)
+                if order is None:
+                    continue
+                self.handed_out[order_id] = order
+            found[order_id] = order
         return found
 
     def by_external_id(self, channel: str, external_order_id: str) -> Order | None:
@@ -161,15 +170,21 @@ class SqlOrderRepository:
     def prefetch_external_ids(self, keys: Iterable[tuple[str, str]]) -> None:
         """Look up many (channel, external order id) pairs in one query per chunk."""
         missing = sorted({key for key in keys if key not in self._external_ids})
+        self._external_ids.update(dict.fromkeys(missing))
+        by_channel: dict[str, list[str]] = defaultdict(list)
+        for channel, external_id in missing:
+            by_channel[channel].append(external_id)
         o = t.orders.c
-        for chunk in _chunks(missing):
-            self._external_ids.update(dict.fromkeys(chunk))
-            for channel, external_id, order_id in self.connection.execute(
-                select(o.channel, o.external_order_id, o.order_id).where(
-                    tuple_(o.channel, o.external_order_id).in_(chunk)
-                )
-            ):
-                self._external_ids[(channel, external_id)] = order_id
+        # One channel per query: `channel = ? AND external_order_id IN (...)` walks the unique
+        # index, where a row-value IN over both columns made SQLite scan the table.
+        for channel, external_ids in by_channel.items():
+            for chunk in _chunks(external_ids):
+                for external_id, order_id in self.connection.execute(
+                    select(o.external_order_id, o.order_id).where(
+                        o.channel == channel, o.external_order_id.in_(chunk)
+                    )
+                ):
+                    self._external_ids[(channel, external_id)] = order_id
 
     def status_counts(self) -> dict[str, int]:
         o = t.orders.c
@@ -200,7 +215,7 @@ class SqlOrderRepository:
         wanted = set(skus)
         in_memory = [
             order.order_id
-            for order in (*self.new.values(), *(o for o in self.loaded.values() if o.changed))
+            for order in (*self.new.values(), *(o for o in self.handed_out.values() if o.changed))
             if any(
                 line.sku in wanted and waiting > 0
                 for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True)
@@ -216,10 +231,11 @@ class SqlOrderRepository:
         """tracking number -> (order id, shipment id, carrier)."""
         wanted = sorted(set(tracking_numbers))
         index = self._tracking_index
-        # Parcels shipped in this transaction are not in the database yet.
-        for order in (*self.new.values(), *(o for o in self.loaded.values() if o.changed)):
-            for shipment in order.shipments:
-                index[shipment.tracking_number] = (order.order_id, shipment.shipment_id, shipment.carrier)
+        if any(n not in index for n in wanted):
+            # Parcels shipped in this transaction are not in the database yet.
+            for order in (*self.new.values(), *(o for o in self.handed_out.values() if o.changed)):
+                for shipment in order.shipments:
+                    index[shipment.tracking_number] = (order.order_id, shipment.shipment_id, shipment.carrier)
         missing = [n for n in wanted if n not in index]
         s = t.shipments.c
         for chunk in _chunks(missing):
@@ -364,7 +380,8 @@ class SqlOrderRepository:
         # Sorted by id, so rows (and event ids) come out the same whatever was read in which order.
         new = sorted(self.new.values(), key=lambda o: o.order_id)
         dirty = sorted(
-            (o for o in self.loaded.values() if o.changed or o.shipments_changed), key=lambda o: o.order_id
+            (o for o in self.handed_out.values() if o.changed or o.shipments_changed),
+            key=lambda o: o.order_id,
         )
         changed = [o for o in dirty if o.changed]
         self._flushed = new + dirty
@@ -499,6 +516,7 @@ class SqlOrderRepository:
         self._flushed = []
 
     def mark_saved(self) -> None:
+        self.handed_out.clear()
         for order in self._flushed:
             order.events.clear()
             order.warehouse_events.clear()
@@ -720,22 +738,34 @@ def _master_data_values(item: Customer | Product) -> tuple:
     return item.credit_limit, item.open_balance
 
 
+def _rma_id(rma: ReturnAuthorization) -> str:
+    return rma.rma_id
+
+
 class SqlReturnRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
         self.items: dict[str, ReturnAuthorization] = {}
+        self._ids_by_order: dict[str, set[str]] = defaultdict(set)
 
     def add(self, rma: ReturnAuthorization) -> None:
         self.items[rma.rma_id] = rma
+        self._ids_by_order[rma.order_id].add(rma.rma_id)
 
     def get(self, rma_id: str) -> ReturnAuthorization | None:
-        if rma_id not in self.items:
-            self._load(select(t.returns.c.rma_id).where(t.returns.c.rma_id == rma_id))
-        return self.items.get(rma_id)
+        return self.get_many([rma_id]).get(rma_id)
+
+    def get_many(self, rma_ids: Iterable[str]) -> dict[str, ReturnAuthorization]:
+        """Returns by id, locked for update; ids that do not exist are left out."""
+        wanted = sorted(set(rma_ids))
+        missing = [rma_id for rma_id in wanted if rma_id not in self.items]
+        for chunk in _chunks(missing):
+            self._load(select(t.returns.c.rma_id).where(t.returns.c.rma_id.in_(chunk)))
+        return {rma_id: self.items[rma_id] for rma_id in wanted if rma_id in self.items}
 
     def for_order(self, order_id: str) -> list[ReturnAuthorization]:
         self._load(select(t.returns.c.rma_id).where(t.returns.c.order_id == order_id))
-        return sorted((r for r in self.items.values() if r.order_id == order_id), key=lambda r: r.rma_id)
+        return [self.items[rma_id] for rma_id in sorted(self._ids_by_order.get(order_id, ()))]
 
     def _load(self, ids_query) -> None:
         r, rl = t.returns.c, t.return_lines.c
@@ -761,11 +791,14 @@ class SqlReturnRepository:
         ):  # fmt: skip
             batch[row[0]].lines.append(ReturnLine(*row[1:], is_new=False))
         self.items.update(batch)
+        for rma in batch.values():
+            self._ids_by_order[rma.order_id].add(rma.rma_id)
 
     def flush(self, seq: int) -> None:
         bulk = BulkWriter(self.connection)
-        new = [rma for _, rma in sorted(self.items.items()) if rma.is_new]
-        changed = [rma for _, rma in sorted(self.items.items()) if rma.changed and not rma.is_new]
+        touched = sorted((rma for rma in self.items.values() if rma.is_new or rma.changed), key=_rma_id)
+        new = [rma for rma in touched if rma.is_new]
+        changed = [rma for rma in touched if rma.changed and not rma.is_new]
         bulk.insert(
             t.returns,
             [{"rma_id": x.rma_id, "order_id": x.order_id, "status": x.status, "requested_at": x.requested_at,
@@ -812,6 +845,16 @@ class SqlReturnRepository:
             rma.is_new = rma.changed = False
             for line in rma.lines:
                 line.is_new = line.changed = False
+
+    def retain_after_commit(self) -> None:
+        """Forget refunded returns (see SoleWriterUnitOfWork): nothing changes them any more, and
+        keeping every return of a busy quarter would make each lookup slower than the last."""
+        for rma_id in [rma_id for rma_id, rma in self.items.items() if rma.status == REFUNDED]:
+            rma = self.items.pop(rma_id)
+            ids = self._ids_by_order[rma.order_id]
+            ids.discard(rma_id)
+            if not ids:
+                del self._ids_by_order[rma.order_id]
 
 
 class SqlTrackingLog:
@@ -913,6 +956,7 @@ class SoleWriterUnitOfWork(SqlUnitOfWork):
     def _after_commit(self) -> None:
         self.orders.retain_after_commit()
         self.master_data.retain_after_commit()
+        self.returns.retain_after_commit()
 
     def _rollback(self) -> None:
         if self.connection is not None and self.connection.in_transaction():

@@ -562,6 +562,14 @@ def get_orders(uow, order_ids: Sequence[str]) -> dict[str, Order]:
         return _get_orders(uow, order_ids)
 
 
+def get_returns(uow, rma_ids: Sequence[str]) -> dict[str, ReturnAuthorization]:
+    """Returns to look at, with their orders loaded too (a returns desk's batch reads them together)."""
+    with uow:
+        returns = uow.returns.get_many(rma_ids)
+        uow.orders.get_many(rma.order_id for rma in returns.values())
+        return returns
+
+
 def released_work(uow, order_ids: Sequence[str]) -> list[tuple[str, str]]:
     """(order id, warehouse id) pairs with work released to the warehouse and not yet picked."""
     with uow:
