@@ -4,7 +4,8 @@ For each database: `orderpulse simulate` (30 days, same seed), `orderpulse core 
 `orderpulse run` on the landing. Every exported file must load with no row quarantined, and
 the published KPIs must equal what the independent reference (kpi_reference.py) computes from
 the same files, by the comparison of test_reference_agrees.py. Both databases must publish the
-same marts, but for what depends on a tie the pipeline breaks at random (RUN_DEPENDENT_*).
+same marts, value for value: split shipments often leave in the same minute, so this also holds
+the pipeline to a fixed tie-break for an order's primary warehouse and carrier.
 
 The exports are compared as sets of rows, not bytes: the writer orders rows by key, and how a
 database collates text is its own setting. Row order inside a file could only matter on a
@@ -31,13 +32,6 @@ from warehouse.publish import OPS_TABLES
 
 BACKENDS = ("sqlite", "postgresql")
 DAYS, ORDERS_PER_DAY, SEED = 30, 150, 31
-# An order's primary warehouse and carrier are those of its first shipment (arg_min by shipped_at
-# in order_outcomes.sql). When two shipments of an order leave at the same instant, as split
-# shipments from two warehouses often do here, DuckDB picks either, and the pick changes from run
-# to run on byte-identical files. Those columns, and the per-warehouse and per-carrier slices of
-# kpi_weekly and kpi_monthly built from them, are left out of the comparison between databases.
-RUN_DEPENDENT_COLUMNS = {"order_outcomes": ("primary_warehouse_id", "primary_carrier")}
-RUN_DEPENDENT_DIMENSIONS = ("warehouse", "carrier")
 
 
 @dataclass(frozen=True)
@@ -130,9 +124,8 @@ def test_published_kpis_agree_with_the_reference(months, backend):
 
 
 def _published_marts(warehouse: Path) -> dict[str, tuple[list[str], list[tuple]]]:
-    """Every published mart's columns and rows, less what depends on the run (see RUN_DEPENDENT_*).
-
-    Not the run's own bookkeeping either (ledger, checks, run_info: ids, times, paths)."""
+    """Every published mart's columns and rows; not the run's own bookkeeping (ledger, checks,
+    run_info: ids, times, paths)."""
     marts = {}
     with duckdb.connect(str(warehouse), read_only=True) as conn:
         names = [
@@ -142,14 +135,7 @@ def _published_marts(warehouse: Path) -> dict[str, tuple[list[str], list[tuple]]
             if name in OPS_TABLES or name == "run_info":
                 continue
             columns = [row[0] for row in conn.execute(f'describe "{name}"').fetchall()]
-            columns = [c for c in columns if c not in RUN_DEPENDENT_COLUMNS.get(name, ())]
-            where = ""
-            if "dimension" in columns:
-                where = "where dimension not in ({})".format(
-                    ", ".join(f"'{d}'" for d in RUN_DEPENDENT_DIMENSIONS)
-                )
-            select = ", ".join(f'"{c}"' for c in columns)
-            rows = conn.execute(f'select {select} from "{name}" {where} order by all').fetchall()
+            rows = conn.execute(f'select * from "{name}" order by all').fetchall()
             marts[name] = (columns, rows)
     return marts
 

@@ -24,9 +24,11 @@ shipments as (
         min(shipped_at) as first_shipped_at,
         max(shipped_at) as last_shipped_at,
         max(delivered_at) as last_delivered_at,
-        -- The order's warehouse and carrier for rollups: those of its first shipment.
-        arg_min(warehouse_id, shipped_at) as primary_warehouse_id,
-        arg_min(carrier, shipped_at) as primary_carrier,
+        -- The order's warehouse and carrier for rollups: those of its first shipment. Parcels
+        -- of a split order often leave in the same minute: the lower shipment id breaks the tie,
+        -- so reruns agree and both columns come from the same shipment.
+        arg_min(warehouse_id, (shipped_at, shipment_id)) as primary_warehouse_id,
+        arg_min(carrier, (shipped_at, shipment_id)) as primary_carrier,
     from {{ ref('int_shipments_delivered') }}
     group by order_id
 ),
