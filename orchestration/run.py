@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import fcntl
 import sys
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
 
 import dagster as dg
@@ -51,14 +51,16 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
         freshness_hours=settings.freshness_hours,
     )
     job = build_definitions(resource).resolve_job_def(PIPELINE_JOB_NAME)
-    with _exclusive_run(paths):
+    # dagster-dbt echoes every dbt log line to stdout: they go to a file (opened once the run
+    # holds the lock), so the terminal shows the outcome, and a failure points to the file.
+    with _exclusive_run(paths), paths.run_log.open("w", encoding="utf-8") as log, redirect_stdout(log):
         result = job.execute_in_process(
             run_config=QUIET_LOGS, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
         )
     if result.success:
         print(_success_message(result, paths))
         return 0
-    print(_failure_message(result), file=sys.stderr)
+    print(_failure_message(result) + f"\n  dbt's log of this run: {paths.run_log}", file=sys.stderr)
     return 1
 
 

@@ -28,6 +28,11 @@ class WarehousePaths:
     def run_lock(self) -> Path:
         return self.state_dir / "run.lock"
 
+    @property
+    def run_log(self) -> Path:
+        """dbt's log of the latest `orderpulse run`, kept out of the terminal."""
+        return self.state_dir / "last_run.log"
+
     def staging_file(self, run_id: str) -> Path:
         return self.published.parent / f".{self.published.name}.{run_id}.publishing"
 

@@ -53,6 +53,12 @@ def test_run_publishes_every_mart_and_the_operational_tables(first_run):
     _, warehouse, result = first_run
     assert result.returncode == 0, result.stderr[-3000:]
     assert f"Published {warehouse}" in result.stdout
+    # dbt's own log goes to a file beside the warehouse, not to the terminal.
+    assert "START sql" not in result.stdout and len(result.stdout.splitlines()) == 2, result.stdout
+    assert (
+        "Completed successfully"
+        in (warehouse.parent / ".warehouse.duckdb.orderpulse/last_run.log").read_text()
+    )
     tables = {row[0] for row in table(warehouse, "show tables")}
     assert set(MARTS) | {"load_ledger", "quarantined_rows", "data_quality_results", "run_info"} <= tables
     assert table(warehouse, "select count(*), count(distinct order_id) from order_outcomes") == [(2000, 2000)]
@@ -131,6 +137,7 @@ def test_too_many_bad_rows_in_a_file_stops_publishing_and_names_the_file(tmp_pat
     assert result.returncode == 1
     assert "oms/order_lines/late.csv: 1 of 2 rows quarantined" in result.stderr
     assert "previously published warehouse is unchanged" in result.stderr
+    assert "dbt's log of this run:" in result.stderr
     assert warehouse.read_bytes() == published_before
     # Rerunning does not slip the file through: it stays unpublished until someone decides.
     again = orderpulse("run", "--landing", str(landing), "--warehouse", str(warehouse))
