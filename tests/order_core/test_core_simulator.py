@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -11,8 +12,13 @@ from order_core.adapters.database import open_database
 from order_core.adapters.extract_writer import export_extracts
 from order_core.adapters.repository import SoleWriterUnitOfWork, SqlUnitOfWork
 from order_core.domain.errors import DomainError
+from order_core.domain.returns import ReturnRequestLine
+from order_core.service import services
 from order_core.service.ids import SequentialIds
+from order_core.service.payments import PaymentGateway
 from order_core.simulator import Simulation, SimulationConfig, SimulationRates, parse_rate_overrides
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 
 def simulate(url: str, seed: int, days: int = 8, orders_per_day: int = 30, rates=None):
@@ -124,3 +130,26 @@ def test_keeping_orders_in_memory_between_days_changes_nothing_in_the_data(tmp_p
         return digest_of_landing(tmp_path / f"landing-{name}")
 
     assert run("kept", keep_in_memory=True) == run("fresh", keep_in_memory=False)
+
+
+def test_the_sole_writer_forgets_refunded_returns_but_still_counts_them(engine, catalog, request_for):
+    """Refunded returns leave the sole writer's memory; a later return on the same order must
+    still see them, read back from the database."""
+    uow = SoleWriterUnitOfWork(engine, SequentialIds())
+    catalog(uow, {("SKU-1", "WH-A"): 10})
+    order_id = services.place_order(uow, request_for("W-1", lines=(("SKU-1", 2),)), PaymentGateway()).order_id
+    services.pick(uow, [services.PickConfirmation(order_id, "WH-A")], at=T0)
+    services.pack(uow, [(order_id, "WH-A")], at=T0)
+    services.ship(uow, [services.ShipConfirmation(order_id, "WH-A", "UPS", "standard", "1Z1")], at=T0)
+    first = services.open_return(
+        uow, order_id, [ReturnRequestLine("SKU-1", 1, "defective")], "customer", at=T0
+    )
+    services.receive_return(uow, first, {"SKU-1": "restock"}, "dock", at=T0 + timedelta(days=5))
+    services.refund_return(uow, first, "finance", at=T0 + timedelta(days=6))
+    assert first not in uow.returns.items, "a refunded return is forgotten after its commit"
+    with pytest.raises(DomainError, match="at most 1 of SKU-1"):
+        services.open_return(uow, order_id, [ReturnRequestLine("SKU-1", 2, "defective")], "customer", at=T0)
+    second = services.open_return(
+        uow, order_id, [ReturnRequestLine("SKU-1", 1, "defective")], "customer", at=T0
+    )
+    assert [rma.rma_id for rma in services.get_returns(uow, [first, second]).values()] == [first, second]
