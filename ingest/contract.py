@@ -70,6 +70,8 @@ class Column:
     nullable_key: bool = False  # part of the key but may be null (tracking exception_code)
     accepted_values: tuple[str, ...] | None = None
     min_value: int | None = None  # inclusive lower bound for integers and decimals
+    # (column, value): this column may hold a value only on rows where that column has that value.
+    only_when: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True)
@@ -207,7 +209,13 @@ ENTITIES: tuple[Entity, ...] = (
             Column("tracking_number", key=True),
             Column("event_at", TIMESTAMP, key=True),
             Column("status_code", key=True, accepted_values=TRACKING_STATUSES),
-            Column("exception_code", key=True, nullable_key=True, accepted_values=TRACKING_EXCEPTIONS),
+            Column(
+                "exception_code",
+                key=True,
+                nullable_key=True,
+                accepted_values=TRACKING_EXCEPTIONS,
+                only_when=("status_code", "exception"),
+            ),
             Column("carrier"),
             Column("location"),
         ),

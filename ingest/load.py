@@ -149,20 +149,20 @@ def _load_one(
     sha256 = sha256_of(landed.path)
     file_seq = conn.execute("select coalesce(max(file_seq), 0) + 1 from ops.load_ledger").fetchone()[0]
 
-    seen = conn.execute(
-        "select file_path, status from ops.load_ledger where file_sha256 = ? and status <> ?"
-        " order by file_seq limit 1",
-        [sha256, DUPLICATE],
+    already_noted = conn.execute(
+        "select count(*) from ops.load_ledger where file_sha256 = ? and file_path = ?",
+        [sha256, file_path],
+    ).fetchone()[0]
+    if already_noted:
+        return FileLoad(file_path, sha256, entity_name, ALREADY_SEEN, None, None, 0, None)
+    # Only bytes that were loaded make a duplicate: a file set aside (in a wrong folder, say) and
+    # landed again where it belongs must load.
+    loaded_before = conn.execute(
+        "select file_path from ops.load_ledger where file_sha256 = ? and status = ? order by file_seq limit 1",
+        [sha256, LOADED],
     ).fetchone()
-    if seen is not None:
-        first_path, _ = seen
-        already_noted = conn.execute(
-            "select count(*) from ops.load_ledger where file_sha256 = ? and file_path = ?",
-            [sha256, file_path],
-        ).fetchone()[0]
-        if already_noted:
-            return FileLoad(file_path, sha256, entity_name, ALREADY_SEEN, None, None, 0, None)
-        reason = f"same bytes as {first_path}, already loaded"
+    if loaded_before is not None:
+        reason = f"same bytes as {loaded_before[0]}, already loaded"
         _write_ledger(conn, landed, file_path, sha256, file_seq, DUPLICATE, reason, None, 0, None, run_id)
         return FileLoad(file_path, sha256, entity_name, DUPLICATE, reason, None, 0, None)
 
@@ -314,6 +314,8 @@ def _csv_header(path: Path) -> list[str]:
         raise FileRejected(f"cannot be parsed: header is not UTF-8 ({error.reason})") from None
     except csv.Error as error:
         raise FileRejected(f"cannot be parsed: bad CSV header ({error})") from None
+    if not header:
+        raise FileRejected("cannot be parsed: empty file, no header row")
     if len(set(header)) != len(header):
         duplicated = sorted({n for n in header if header.count(n) > 1})
         raise FileRejected(f"cannot be parsed: duplicate column names in header: {', '.join(duplicated)}")
@@ -373,6 +375,11 @@ def _problems(entity: Entity) -> list[tuple[str, str, str]]:
             accepted = ", ".join(_sql_string(v) for v in column.accepted_values)
             unknown = f"{value} is not null and {value} not in ({accepted})"
             problems.append((column.name, unknown, f"'unknown value ' || {_quoted_sql(value)}"))
+        if column.only_when:
+            other, required = column.only_when
+            misplaced = f"{value} is not null and {_text(other)} is distinct from {_sql_string(required)}"
+            reason = f"only allowed when {other} is {required}"
+            problems.append((column.name, misplaced, _sql_string(reason)))
     for event_type, reasons in entity.reason_domains.items():
         accepted = ", ".join(_sql_string(r) for r in reasons)
         reason = _text("reason_code")

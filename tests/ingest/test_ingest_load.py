@@ -111,6 +111,7 @@ def test_temporary_and_hidden_files_are_not_read(conn, tmp_path):
     ("name", "content", "reason"),
     [
         ("garbage.parquet", b"definitely not parquet", "cannot be parsed"),
+        ("empty.csv", b"", "cannot be parsed: empty file, no header row"),
         (
             "truncated.csv",
             f"{ORDER_HEADER}\n{order_row('O1')}\nO2,C1,web,2024-01-".encode(),
@@ -200,4 +201,34 @@ def test_files_outside_the_contract_layout_are_recorded_not_ignored(conn, tmp_pa
     assert sorted((f.file_path, f.status) for f in loads) == [
         ("notes.csv", QUARANTINED),
         ("oms/customers/a.csv", QUARANTINED),
+    ]
+
+
+def test_a_file_set_aside_in_a_wrong_folder_loads_when_landed_where_it_belongs(conn, tmp_path):
+    """Only loaded bytes make a duplicate: the same bytes set aside before must not be skipped."""
+    landing = tmp_path / "l"
+    text = f"{ORDER_HEADER}\n{order_row('O1')}\n"
+    land(landing, "oms/order/a.csv", text)  # a typo in the entity folder
+    land(landing, "misplaced.csv", text)
+    assert {f.status for f in record_stray_files(conn, landing, "run-1")} == {QUARANTINED}
+    land(landing, "oms/orders/a.csv", text)
+    assert [(f.status, f.rows_loaded) for f in load_entity(conn, landing, ORDERS, "run-2")] == [(LOADED, 1)]
+    assert conn.execute("select order_id from raw.oms__orders").fetchall() == [("O1",)]
+    # The stray files are still noted once each, not again on every run.
+    assert {f.status for f in record_stray_files(conn, landing, "run-3")} == {"already_seen"}
+
+
+def test_an_exception_code_on_a_scan_that_is_not_an_exception_is_quarantined(conn, tmp_path):
+    land(
+        tmp_path / "l",
+        "carrier/tracking_events/a.csv",
+        "tracking_number,event_at,status_code,exception_code,carrier,location\n"
+        "T1,2024-01-07T10:00:00Z,delivered,lost,UPS,\n"
+        "T2,2024-01-07T10:00:00Z,exception,lost,UPS,\n"
+        "T3,2024-01-07T10:00:00Z,delivered,,UPS,\n",
+    )
+    [load] = load_entity(conn, tmp_path / "l", TRACKING, "run-1")
+    assert (load.rows_loaded, load.rows_quarantined) == (2, 1)
+    assert conn.execute("select row_number, column_name, reason from ops.quarantined_rows").fetchall() == [
+        (1, "exception_code", "exception_code: only allowed when status_code is exception")
     ]
