@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import fcntl
+import logging
 import sys
 from contextlib import contextmanager, redirect_stdout
 from pathlib import Path
@@ -13,8 +14,9 @@ import dagster as dg
 from orderpulse.errors import UserError
 from warehouse.paths import WarehousePaths
 
-# Dagster's step-by-step debug log is for `dagster dev`; a CLI user sees warnings and the summary.
-QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# Dagster's console log (step by step, stack traces of failed checks) is for `dagster dev`; a CLI
+# user gets a summary built from the run's events and warnings instead.
+QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
 def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) -> int:
@@ -53,14 +55,17 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
     job = build_definitions(resource).resolve_job_def(PIPELINE_JOB_NAME)
     # dagster-dbt echoes every dbt log line to stdout: they go to a file (opened once the run
     # holds the lock), so the terminal shows the outcome, and a failure points to the file.
+    instance = dg.DagsterInstance.ephemeral()
     with _exclusive_run(paths), paths.run_log.open("w", encoding="utf-8") as log, redirect_stdout(log):
-        result = job.execute_in_process(
-            run_config=QUIET_LOGS, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False
-        )
+        result = job.execute_in_process(run_config=QUIET_LOGS, instance=instance, raise_on_error=False)
+    warnings = _warnings(result, instance)
     if result.success:
-        print(_success_message(result, paths))
+        print("\n".join([_success_message(result, paths), *warnings]))
         return 0
-    print(_failure_message(result) + f"\n  dbt's log of this run: {paths.run_log}", file=sys.stderr)
+    print(
+        "\n".join([_failure_message(result), *warnings, f"dbt's log of this run: {paths.run_log}"]),
+        file=sys.stderr,
+    )
     return 1
 
 
@@ -103,17 +108,36 @@ def _success_message(result: dg.ExecuteInProcessResult, paths: WarehousePaths) -
     return "\n".join(lines)
 
 
+def _warnings(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -> list[str]:
+    """What the run warned about: files set aside (logged by the raw step) and warning checks."""
+    warnings = [
+        f"Warning: {entry.user_message}"
+        for entry in instance.all_logs(result.run_id)
+        if entry.dagster_event is None and entry.level == logging.WARNING
+    ]
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
+            evaluation = event.asset_check_evaluation_data
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN:
+                warnings.append(f"Warning: {_check_problem(evaluation)}")
+    return warnings
+
+
+def _check_problem(evaluation) -> str:
+    details = evaluation.metadata.get("details")
+    text = details.value if details else ""
+    # A check's details may list several files, one per line: keep them under the check.
+    text = text.replace("\n", "\n      ")
+    return f"check {evaluation.asset_check_key.name} on {evaluation.asset_key.to_user_string()}: {text}"
+
+
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     problems = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
-            if not evaluation.passed:
-                details = evaluation.metadata.get("details")
-                problems.append(
-                    f"check {evaluation.asset_check_key.name} on {evaluation.asset_key.to_user_string()} failed: "
-                    f"{details.value if details else ''}"
-                )
+            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
+                problems.append(f"failed {_check_problem(evaluation)}")
         elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             message = error.message.strip() if error else "unknown error"
