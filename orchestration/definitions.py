@@ -18,7 +18,7 @@ from orderpulse.config import load_settings
 def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_entities, orderpulse_dbt_models, published_warehouse],
-        jobs=[build_pipeline_job(warehouse.warehouse_path)],
+        jobs=[build_pipeline_job(str(warehouse.paths.published))],
         schedules=[daily_pipeline_schedule],
         sensors=[landing_sensor],
         resources={

@@ -913,6 +913,7 @@ class SqlUnitOfWork(AbstractUnitOfWork):
             self.connection.commit()
         except IntegrityError as error:
             self.connection.rollback()
+            self._discard_memory()
             if "external_order_id" in str(error.orig) or "uq_orders_channel" in str(error.orig):
                 raise DuplicateOrder(str(error.orig)) from error
             raise
@@ -923,6 +924,9 @@ class SqlUnitOfWork(AbstractUnitOfWork):
     def _after_commit(self) -> None:
         # A new transaction starts with fresh reads: other writers may have changed rows.
         self._open_repositories()
+
+    def _discard_memory(self) -> None:
+        """A commit that failed leaves in memory what never reached the database."""
 
     def _rollback(self) -> None:
         if self.connection is not None:
@@ -957,6 +961,9 @@ class SoleWriterUnitOfWork(SqlUnitOfWork):
         self.orders.retain_after_commit()
         self.master_data.retain_after_commit()
         self.returns.retain_after_commit()
+
+    def _discard_memory(self) -> None:
+        self._kept = False
 
     def _rollback(self) -> None:
         if self.connection is not None and self.connection.in_transaction():

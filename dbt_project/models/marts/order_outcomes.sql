@@ -24,11 +24,12 @@ shipments as (
         min(shipped_at) as first_shipped_at,
         max(shipped_at) as last_shipped_at,
         max(delivered_at) as last_delivered_at,
-        -- The order's warehouse and carrier for rollups: those of its first shipment. Parcels
-        -- of a split order often leave in the same minute: the lower shipment id breaks the tie,
-        -- so reruns agree and both columns come from the same shipment.
-        arg_min(warehouse_id, (shipped_at, shipment_id)) as primary_warehouse_id,
-        arg_min(carrier, (shipped_at, shipment_id)) as primary_carrier,
+        -- The order's warehouse and carrier for rollups: those of its first shipment, taken
+        -- together from one row. Parcels of a split order often leave in the same minute: the
+        -- lower shipment id breaks the tie, so reruns agree.
+        arg_min(
+            { 'warehouse_id': warehouse_id, 'carrier': carrier }, (shipped_at, shipment_id)
+        ) filter (where shipped_at is not null) as first_shipment,
     from {{ ref('int_shipments_delivered') }}
     group by order_id
 ),
@@ -64,8 +65,8 @@ joined as (
         shipments.first_shipped_at,
         shipments.last_shipped_at,
         shipments.last_delivered_at,
-        shipments.primary_warehouse_id,
-        shipments.primary_carrier,
+        shipments.first_shipment.warehouse_id as primary_warehouse_id,
+        shipments.first_shipment.carrier as primary_carrier,
         coalesce(issues.is_damaged, false) as damaged,
         coalesce(issues.is_inaccurate, false) as inaccurate,
     from orders
