@@ -755,6 +755,18 @@ class SqlReturnRepository:
     def get(self, rma_id: str) -> ReturnAuthorization | None:
         return self.get_many([rma_id]).get(rma_id)
 
+    def order_ids_of(self, rma_ids: Iterable[str]) -> dict[str, str]:
+        """rma id -> order id, read without locking: callers lock the orders first, then the
+        returns, the order every use case locks in."""
+        wanted = sorted(set(rma_ids))
+        found = {rma_id: self.items[rma_id].order_id for rma_id in wanted if rma_id in self.items}
+        r = t.returns.c
+        for chunk in _chunks([rma_id for rma_id in wanted if rma_id not in found]):
+            found.update(
+                self.connection.execute(select(r.rma_id, r.order_id).where(r.rma_id.in_(chunk))).all()
+            )
+        return found
+
     def get_many(self, rma_ids: Iterable[str]) -> dict[str, ReturnAuthorization]:
         """Returns by id, locked for update; ids that do not exist are left out."""
         wanted = sorted(set(rma_ids))

@@ -530,18 +530,19 @@ def open_return(uow, order_id: str, lines: Sequence[ReturnRequestLine], actor: s
         return rma.rma_id
 
 
-def _get_return(uow, rma_id: str) -> ReturnAuthorization:
-    rma = uow.returns.get(rma_id)
-    if rma is None:
+def _get_return_and_order(uow, rma_id: str) -> tuple[ReturnAuthorization, Order]:
+    # The order is locked before its return, as open_return does, so two workers never deadlock.
+    order_id = uow.returns.order_ids_of([rma_id]).get(rma_id)
+    if order_id is None:
         raise UnknownRecord(f"unknown return {rma_id!r}")
-    return rma
+    order = _get_order(uow, order_id)
+    return uow.returns.get(rma_id), order
 
 
 def receive_return(uow, rma_id: str, dispositions: Mapping[str, str], actor: str,
                    at: datetime | None = None) -> None:  # fmt: skip
     with uow:
-        rma = _get_return(uow, rma_id)
-        order = _get_order(uow, rma.order_id)
+        rma, order = _get_return_and_order(uow, rma_id)
         stock = uow.stock.for_skus(line.sku for line in rma.lines)
         rma.receive(order=order, dispositions=dispositions, stock_by_sku=stock, at=_now(at), actor=actor)
         uow.commit()
@@ -549,8 +550,7 @@ def receive_return(uow, rma_id: str, dispositions: Mapping[str, str], actor: str
 
 def refund_return(uow, rma_id: str, actor: str, at: datetime | None = None) -> None:
     with uow:
-        rma = _get_return(uow, rma_id)
-        order = _get_order(uow, rma.order_id)
+        rma, order = _get_return_and_order(uow, rma_id)
         rma.refund(order=order, new_credit_memo_id=lambda: uow.ids.new("CM"), at=_now(at), actor=actor)
         uow.commit()
 
@@ -565,9 +565,8 @@ def get_orders(uow, order_ids: Sequence[str]) -> dict[str, Order]:
 def get_returns(uow, rma_ids: Sequence[str]) -> dict[str, ReturnAuthorization]:
     """Returns to look at, with their orders loaded too (a returns desk's batch reads them together)."""
     with uow:
-        returns = uow.returns.get_many(rma_ids)
-        uow.orders.get_many(rma.order_id for rma in returns.values())
-        return returns
+        uow.orders.get_many(uow.returns.order_ids_of(rma_ids).values())  # orders first, as ever
+        return uow.returns.get_many(rma_ids)
 
 
 def released_work(uow, order_ids: Sequence[str]) -> list[tuple[str, str]]:
