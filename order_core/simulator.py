@@ -90,6 +90,9 @@ class SimulationConfig:
     rates: SimulationRates = field(default_factory=SimulationRates)
     skus: int = 400
     warehouse_capacity: float = 1.35  # picks per day, as a multiple of the average order count
+    # On busy days (the promotion peak) the warehouses bring in temporary staff for this share of
+    # the day's demand: the peak strains them, short of the whole backlog a fixed crew would build.
+    peak_staffing: float = 1.1
     backorder_patience_days: int = 12  # then an out-of-stock order is cancelled or short-closed
     close_after_days: int = 14  # delivered orders close once the return window's first weeks pass
 
@@ -288,7 +291,7 @@ class Simulation:
         self._run_agenda(uow, day)
         self._take_orders(uow, day, factor)
         self._run_agenda(uow, day)  # same-day follow-ups: customers cancelling soon after ordering
-        self._warehouse_wave(uow, day)
+        self._warehouse_wave(uow, day, factor)
         self._run_agenda(uow, day)  # the carriers' first scans of today's parcels
         self._replenish(uow, datetime.combine(day, time(22, 0), tzinfo=UTC))
 
@@ -546,13 +549,14 @@ class Simulation:
                 )
 
     # ------------------------------------------------------------------ warehouse
-    def _warehouse_wave(self, uow, day: date) -> None:
+    def _warehouse_wave(self, uow, day: date, demand_factor: float) -> None:
         rng, rates = self.rng, self.rates
         cutoff = datetime.combine(day, services.SHIP_CUTOFF, tzinfo=UTC)
         due = sorted((since, order_id) for order_id, since in self.released.items() if since < cutoff)
         if not due:
             return
-        capacity = round(self.config.orders_per_day * self.config.warehouse_capacity)
+        staffing = max(self.config.warehouse_capacity, self.config.peak_staffing * demand_factor)
+        capacity = round(self.config.orders_per_day * staffing)
         due = due[:capacity]
         work = services.released_work(uow, [order_id for _, order_id in due])
         has_work = {order_id for order_id, _ in work}
