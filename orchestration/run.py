@@ -115,30 +115,30 @@ def _warnings(result: dg.ExecuteInProcessResult, instance: dg.DagsterInstance) -
         for entry in instance.all_logs(result.run_id)
         if entry.dagster_event is None and entry.level == logging.WARNING
     ]
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
-            evaluation = event.asset_check_evaluation_data
-            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.WARN:
-                warnings.append(f"Warning: {_check_problem(evaluation)}")
+    warnings += [f"Warning: {problem}" for problem in _failed_checks(result, dg.AssetCheckSeverity.WARN)]
     return warnings
 
 
-def _check_problem(evaluation) -> str:
-    details = evaluation.metadata.get("details")
-    text = details.value if details else ""
-    # A check's details may list several files, one per line: keep them under the check.
-    text = text.replace("\n", "\n      ")
-    return f"check {evaluation.asset_check_key.name} on {evaluation.asset_key.to_user_string()}: {text}"
-
-
-def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSeverity) -> list[str]:
+    """'check <name> on <asset>: <details>' for each check of this severity that failed."""
     problems = []
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_CHECK_EVALUATION:
             evaluation = event.asset_check_evaluation_data
-            if not evaluation.passed and evaluation.severity == dg.AssetCheckSeverity.ERROR:
-                problems.append(f"failed {_check_problem(evaluation)}")
-        elif event.event_type == dg.DagsterEventType.STEP_FAILURE:
+            if not evaluation.passed and evaluation.severity == severity:
+                details = evaluation.metadata.get("details")
+                # Details may list several files, one per line: keep them indented under the check.
+                text = (details.value if details else "").replace("\n", "\n      ")
+                problems.append(
+                    f"check {evaluation.asset_check_key.name} on {evaluation.asset_key.to_user_string()}: {text}"
+                )
+    return problems
+
+
+def _failure_message(result: dg.ExecuteInProcessResult) -> str:
+    problems = [f"failed {problem}" for problem in _failed_checks(result, dg.AssetCheckSeverity.ERROR)]
+    for event in result.all_events:
+        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
             message = error.message.strip() if error else "unknown error"
             if "blocking asset check" not in message:

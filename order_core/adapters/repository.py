@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -160,6 +160,10 @@ class SqlOrderRepository:
             found[order_id] = order
         return found
 
+    def _changed_in_transaction(self) -> list[Order]:
+        """Orders this transaction created or changed: what the database does not show yet."""
+        return [*self.new.values(), *(o for o in self.handed_out.values() if o.changed)]
+
     def by_external_id(self, channel: str, external_order_id: str) -> Order | None:
         key = (channel, external_order_id)
         if key not in self._external_ids:
@@ -215,7 +219,7 @@ class SqlOrderRepository:
         wanted = set(skus)
         in_memory = [
             order.order_id
-            for order in (*self.new.values(), *(o for o in self.handed_out.values() if o.changed))
+            for order in self._changed_in_transaction()
             if any(
                 line.sku in wanted and waiting > 0
                 for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True)
@@ -233,7 +237,7 @@ class SqlOrderRepository:
         index = self._tracking_index
         if any(n not in index for n in wanted):
             # Parcels shipped in this transaction are not in the database yet.
-            for order in (*self.new.values(), *(o for o in self.handed_out.values() if o.changed)):
+            for order in self._changed_in_transaction():
                 for shipment in order.shipments:
                     index[shipment.tracking_number] = (order.order_id, shipment.shipment_id, shipment.carrier)
         missing = [n for n in wanted if n not in index]
@@ -738,10 +742,6 @@ def _master_data_values(item: Customer | Product) -> tuple:
     return item.credit_limit, item.open_balance
 
 
-def _rma_id(rma: ReturnAuthorization) -> str:
-    return rma.rma_id
-
-
 class SqlReturnRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
@@ -808,7 +808,9 @@ class SqlReturnRepository:
 
     def flush(self, seq: int) -> None:
         bulk = BulkWriter(self.connection)
-        touched = sorted((rma for rma in self.items.values() if rma.is_new or rma.changed), key=_rma_id)
+        touched = sorted(
+            (rma for rma in self.items.values() if rma.is_new or rma.changed), key=attrgetter("rma_id")
+        )
         new = [rma for rma in touched if rma.is_new]
         changed = [rma for rma in touched if rma.changed and not rma.is_new]
         bulk.insert(
