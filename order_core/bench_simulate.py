@@ -30,7 +30,8 @@ def main(argv: list[str] | None = None) -> None:
         engine = open_database(url)
         uow = SoleWriterUnitOfWork(engine, SequentialIds())
         config = SimulationConfig(days=args.days, orders_per_day=args.orders_per_day, seed=args.seed)
-        summary = Simulation(lambda: uow, config, log=print).run()
+        summary = Simulation(lambda: uow, config, log=print).run()  # its last read waits for every write
+        uow.close()
         print(f"simulated {summary.days} days, {summary.orders} orders in {summary.seconds:.1f} s "
               f"({summary.orders / summary.seconds:,.0f} orders/s)")  # fmt: skip
         print("order statuses at the end:", summary.statuses)

@@ -246,6 +246,7 @@ def _core(args: argparse.Namespace) -> Iterator:
 
 # ---------------------------------------------------------------------- handlers
 def _simulate(args: argparse.Namespace) -> int:
+    from order_core.adapters.background_writer import BackgroundWriteFailed
     from order_core.adapters.database import open_database
     from order_core.adapters.repository import SoleWriterUnitOfWork
     from order_core.domain.errors import DomainError
@@ -273,9 +274,15 @@ def _simulate(args: argparse.Namespace) -> int:
     )
     try:
         summary = Simulation(lambda: uow, config, log=log).run()
+        uow.close()
     except DomainError as error:
         raise UserError(str(error)) from error
+    except BackgroundWriteFailed as error:
+        raise UserError(
+            f"the simulation could not be written to {args.db or _default_db()}: {error}"
+        ) from error
     finally:
+        uow.close()
         engine.dispose()
     print(f"simulated {summary.days} days, {summary.orders} orders in {summary.seconds:.1f} s")
     print("orders by status: " + ", ".join(f"{s} {n}" for s, n in summary.statuses.items()))

@@ -15,16 +15,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from datetime import date
-from operator import attrgetter, itemgetter
+from datetime import datetime, timedelta
+from operator import attrgetter
 
-from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from order_core.adapters import tables as t
+from order_core.adapters.background_writer import BackgroundWriter
+from order_core.adapters.bulk_writes import BulkWriter, TableWrite, deleting, inserting, updating
 from order_core.domain.events import TrackingEvent
 from order_core.domain.inventory import Customer, Product, StockLevel, Warehouse
-from order_core.domain.lifecycle import REFUNDED
+from order_core.domain.lifecycle import CANCELLED, CLOSED
 from order_core.domain.orders import (
     Allocation,
     CreditMemo,
@@ -47,77 +49,6 @@ def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
         yield items[start : start + size]
 
 
-class BulkWriter:
-    """executemany straight through the DB-API cursor.
-
-    SQLAlchemy's per-row parameter processing costs several times the database's own work for
-    the hundreds of thousands of rows a simulated day writes; here each column gets one cheap
-    converter (SQLite needs text for timestamps and decimals; psycopg adapts Python values)."""
-
-    def __init__(self, connection: Connection) -> None:
-        self.connection = connection
-        self.sqlite = connection.dialect.name == "sqlite"
-        self.placeholder = "?" if self.sqlite else "%s"
-        self._timestamps: dict = {}
-
-    def insert(self, table: Table, rows: list[dict]) -> None:
-        if rows:
-            names = list(rows[0])
-            marks = ", ".join([self.placeholder] * len(names))
-            self._executemany(
-                f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks})", table, names, rows
-            )
-
-    def update(self, table: Table, key_names: Sequence[str], rows: list[dict]) -> None:
-        if rows:
-            names = [name for name in rows[0] if name not in key_names]
-            assignments = ", ".join(f"{name} = {self.placeholder}" for name in names)
-            condition = " AND ".join(f"{name} = {self.placeholder}" for name in key_names)
-            sql = f"UPDATE {table.name} SET {assignments} WHERE {condition}"
-            self._executemany(sql, table, [*names, *key_names], rows)
-
-    def _executemany(self, sql: str, table: Table, names: list[str], rows: list[dict]) -> None:
-        values_of = itemgetter(*names)
-        conversions = [
-            (index, convert)
-            for index, name in enumerate(names)
-            if (convert := self._converter(table.c[name]))
-        ]
-        if len(names) == 1:
-            params = [(values_of(row),) for row in rows]
-        elif not conversions:
-            params = [values_of(row) for row in rows]
-        else:
-            params = []
-            for row in rows:
-                values = list(values_of(row))
-                for index, convert in conversions:
-                    if values[index] is not None:
-                        values[index] = convert(values[index])
-                params.append(tuple(values))
-        self.connection.exec_driver_sql(sql, params)
-
-    def _timestamp_text(self, value):
-        # The events of one use case share a timestamp: convert each distinct one once.
-        text = self._timestamps.get(value)
-        if text is None:
-            text = self._timestamps[value] = t.sqlite_timestamp_text(value)
-        return text
-
-    def _converter(self, column):
-        if not self.sqlite:
-            return None
-        if isinstance(column.type, t.UtcDateTime):
-            return self._timestamp_text
-        if isinstance(column.type, t.Money):
-            return str
-        if isinstance(column.type, Boolean):
-            return int
-        if isinstance(column.type, Date):
-            return date.isoformat
-        return None
-
-
 def next_change_seq(connection: Connection) -> int:
     connection.execute(update(t.change_counter).values(value=t.change_counter.c.value + 1))
     return connection.execute(select(t.change_counter.c.value)).scalar_one()
@@ -135,6 +66,13 @@ class SqlOrderRepository:
         self._external_ids: dict[tuple[str, str], str | None] = {}
         self._flushed: list[Order] = []
         self._tracking_index: dict[str, tuple[str, str, str]] = {}  # a tracking number never changes hands
+        # The sole writer's working copy (see SoleWriterUnitOfWork): with `complete`, every order's
+        # external id is in memory, and so is every order whose committed lines wait for stock.
+        self.complete = False
+        self._backordered: set[str] = set()
+        self.keep_finished = timedelta(days=60)
+        self._finished_since: dict[str, datetime] = {}  # finished orders still in memory, oldest first
+        self._latest_change: datetime | None = None
 
     def add(self, order: Order) -> None:
         self.new[order.order_id] = order
@@ -144,19 +82,20 @@ class SqlOrderRepository:
         return self.get_many([order_id]).get(order_id)
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
-        """Orders by id, locked for update; ids that do not exist are left out."""
+        """Orders by id, in id order, locked for update; ids that do not exist are left out."""
         wanted = sorted(set(order_ids))
-        missing = [i for i in wanted if i not in self.new and i not in self.loaded]
+        new, loaded, handed_out = self.new, self.loaded, self.handed_out
+        missing = [i for i in wanted if i not in new and i not in loaded]
         for chunk in _chunks(missing):
             self._load(chunk)
         found = {}
         for order_id in wanted:
-            order = self.new.get(order_id)
+            order = new.get(order_id)
             if order is None:
-                order = self.loaded.get(order_id)
+                order = loaded.get(order_id)
                 if order is None:
                     continue
-                self.handed_out[order_id] = order
+                handed_out[order_id] = order
             found[order_id] = order
         return found
 
@@ -168,11 +107,13 @@ class SqlOrderRepository:
         key = (channel, external_order_id)
         if key not in self._external_ids:
             self.prefetch_external_ids([key])
-        order_id = self._external_ids[key]
+        order_id = self._external_ids.get(key)
         return None if order_id is None else self.get(order_id)
 
     def prefetch_external_ids(self, keys: Iterable[tuple[str, str]]) -> None:
         """Look up many (channel, external order id) pairs in one query per chunk."""
+        if self.complete:
+            return
         missing = sorted({key for key in keys if key not in self._external_ids})
         self._external_ids.update(dict.fromkeys(missing))
         by_channel: dict[str, list[str]] = defaultdict(list)
@@ -196,6 +137,13 @@ class SqlOrderRepository:
         return dict(rows.all())
 
     def ids_backordered_before(self, ordered_before, statuses: Sequence[str]) -> list[str]:
+        if self.complete:
+            waiting = self.get_many(self._backordered)
+            return [
+                order_id
+                for order_id, order in waiting.items()
+                if order.ordered_at < ordered_before and order.status in statuses
+            ]
         o, lc = t.orders.c, t.order_lines.c
         waiting = select(lc.order_id).where(lc.quantity_backordered > 0)
         return list(
@@ -209,14 +157,24 @@ class SqlOrderRepository:
     def ids_waiting_for(self, skus: Sequence[str]) -> list[str]:
         """Orders with a backordered line for one of `skus`, oldest first (first come, first served)."""
         o, lc = t.orders.c, t.order_lines.c
-        committed = []
-        for chunk in _chunks(sorted(set(skus))):
+        wanted = set(skus)
+        if self.complete:
+            committed = [
+                order_id
+                for order_id, order in self.get_many(self._backordered).items()
+                if any(
+                    line.sku in wanted and self._backordered_at_load.get((order_id, line.line_number), 0) > 0
+                    for line in order.lines
+                )
+            ]
+        else:
+            committed = []
+        for chunk in _chunks([] if self.complete else sorted(wanted)):
             committed += self.connection.execute(
                 select(o.order_id)
                 .join(t.order_lines, lc.order_id == o.order_id)
                 .where(lc.sku.in_(chunk), lc.quantity_backordered > 0)
             ).scalars()
-        wanted = set(skus)
         in_memory = [
             order.order_id
             for order in self._changed_in_transaction()
@@ -380,42 +338,53 @@ class SqlOrderRepository:
         self.loaded.update(batch)
 
     # ------------------------------------------------------------------ writing
-    def flush(self, seq: int) -> None:
+    def flush(self, seq: int) -> list[TableWrite]:
         # Sorted by id, so rows (and event ids) come out the same whatever was read in which order.
-        new = sorted(self.new.values(), key=lambda o: o.order_id)
+        new = sorted(self.new.values(), key=attrgetter("order_id"))
         dirty = sorted(
             (o for o in self.handed_out.values() if o.changed or o.shipments_changed),
-            key=lambda o: o.order_id,
+            key=attrgetter("order_id"),
         )
         changed = [o for o in dirty if o.changed]
         self._flushed = new + dirty
-        execute, bulk = self.connection.execute, BulkWriter(self.connection)
-        if new:
-            bulk.insert(t.orders, [self._order_row(o, seq) for o in new])
-            bulk.insert(
+        writes = [
+            inserting(t.orders, ORDER_COLUMNS, [_order_row(o, seq) for o in new]),
+            inserting(
                 t.order_lines,
+                LINE_COLUMNS,
                 [
-                    self._line_row(o, line, seq, waiting)
+                    _line_row(o, line, waiting, seq)
                     for o in new
                     for line, waiting in zip(o.lines, o.backordered_by_line().values(), strict=True)
                 ],
-            )
+            ),
+        ]
         if changed:
-            bulk.update(
-                t.orders,
-                ["order_id"],
-                [
-                    {
-                        "order_id": order.order_id,
-                        "status": order.status,
-                        "updated_at": order.updated_at,
-                        "payment_authorized": order.payment_authorized,
-                        "ship_to_country": order.ship_to_country,
-                        "ship_to_postal_code": order.ship_to_postal_code,
-                        "change_seq": seq,
-                    }
-                    for order in changed
-                ],
+            writes.append(
+                updating(
+                    t.orders,
+                    (
+                        "status",
+                        "updated_at",
+                        "payment_authorized",
+                        "ship_to_country",
+                        "ship_to_postal_code",
+                        "change_seq",
+                    ),
+                    ("order_id",),
+                    [
+                        (
+                            o.status,
+                            o.updated_at,
+                            o.payment_authorized,
+                            o.ship_to_country,
+                            o.ship_to_postal_code,
+                            seq,
+                            o.order_id,
+                        )
+                        for o in changed
+                    ],
+                )
             )
             line_updates = []
             for order in changed:
@@ -423,101 +392,192 @@ class SqlOrderRepository:
                 for line in order.lines:
                     loaded = self._backordered_at_load.get((order.order_id, line.line_number))
                     if line.changed or waiting[line.line_number] != loaded:
-                        line_updates.append(self._line_row(order, line, seq, waiting[line.line_number]))
-            bulk.update(t.order_lines, ["order_id", "line_number"], line_updates)
-            changed_ids = [order.order_id for order in changed]
-            for chunk in _chunks(changed_ids):
-                execute(delete(t.allocations).where(t.allocations.c.order_id.in_(chunk)))
-                execute(delete(t.order_holds).where(t.order_holds.c.order_id.in_(chunk)))
+                        line_updates.append(_line_row(order, line, waiting[line.line_number], seq))
+            # Lines are rewritten whole: the update sets every column, keyed by the first two.
+            writes.append(
+                updating(
+                    t.order_lines,
+                    LINE_COLUMNS[2:],
+                    LINE_COLUMNS[:2],
+                    [(*r[2:], *r[:2]) for r in line_updates],
+                )
+            )
+            # Allocations and holds are small: a changed order's are replaced.
+            changed_ids = [(o.order_id,) for o in changed]
+            writes.append(deleting(t.allocations, ("order_id",), changed_ids))
+            writes.append(deleting(t.order_holds, ("order_id",), changed_ids))
         touched = new + changed
-        allocation_rows = [
-            {"order_id": o.order_id, "line_number": a.line_number, "warehouse_id": a.warehouse_id,
-             "stage": a.stage, "quantity": a.quantity}
-            for o in touched for a in o.allocations
-        ]  # fmt: skip
-        hold_rows = [
-            {"order_id": o.order_id, "hold_number": h.hold_number, "reason": h.reason, "placed_at": h.placed_at,
-             "placed_by": h.placed_by, "note": h.note, "released_at": h.released_at, "released_by": h.released_by,
-             "release_note": h.release_note}
-            for o in touched for h in o.holds
-        ]  # fmt: skip
-        shipment_rows, shipment_line_rows = [], []
-        invoice_rows, memo_rows, event_rows, warehouse_event_rows = [], [], [], []
+        writes.append(
+            inserting(
+                t.allocations,
+                ("order_id", "line_number", "warehouse_id", "stage", "quantity"),
+                [
+                    (o.order_id, a.line_number, a.warehouse_id, a.stage, a.quantity)
+                    for o in touched
+                    for a in o.allocations
+                ],
+            )
+        )
+        writes.append(
+            inserting(
+                t.order_holds,
+                (
+                    "order_id",
+                    "hold_number",
+                    "reason",
+                    "placed_at",
+                    "placed_by",
+                    "note",
+                    "released_at",
+                    "released_by",
+                    "release_note",
+                ),
+                [
+                    (
+                        o.order_id,
+                        h.hold_number,
+                        h.reason,
+                        h.placed_at,
+                        h.placed_by,
+                        h.note,
+                        h.released_at,
+                        h.released_by,
+                        h.release_note,
+                    )
+                    for o in touched
+                    for h in o.holds
+                ],
+            )
+        )
+        shipment_rows, shipment_line_rows, invoice_rows, memo_rows = [], [], [], []
+        event_rows, warehouse_event_rows = [], []
         for order in touched:
+            order_id = order.order_id
             for s in order.shipments:
                 if s.is_new:
                     shipment_rows.append(
-                        {"shipment_id": s.shipment_id, "order_id": order.order_id, "warehouse_id": s.warehouse_id,
-                         "carrier": s.carrier, "service_level": s.service_level,
-                         "tracking_number": s.tracking_number, "shipped_at": s.shipped_at, "status": s.status,
-                         "delivered_at": s.delivered_at, "change_seq": seq}
+                        (s.shipment_id, order_id, s.warehouse_id, s.carrier, s.service_level, s.tracking_number,
+                         s.shipped_at, s.status, s.delivered_at, seq)
                     )  # fmt: skip
-                    shipment_line_rows.extend(
-                        {"shipment_id": s.shipment_id, "line_number": sl.line_number, "order_id": order.order_id,
-                         "order_line_number": sl.order_line_number, "sku": sl.sku,
-                         "quantity_shipped": sl.quantity, "change_seq": seq}
+                    shipment_line_rows += [
+                        (
+                            s.shipment_id,
+                            sl.line_number,
+                            order_id,
+                            sl.order_line_number,
+                            sl.sku,
+                            sl.quantity,
+                            seq,
+                        )
                         for sl in s.lines
-                    )  # fmt: skip
-            invoice_rows.extend(
-                {"invoice_id": i.invoice_id, "order_id": order.order_id, "shipment_id": i.shipment_id,
-                 "invoiced_at": i.invoiced_at, "amount": i.amount, "currency": i.currency, "change_seq": seq}
-                for i in order.invoices if i.is_new
-            )  # fmt: skip
-            memo_rows.extend(
-                {"credit_memo_id": m.credit_memo_id, "invoice_id": m.invoice_id, "order_id": order.order_id,
-                 "issued_at": m.issued_at, "amount": m.amount, "reason_code": m.reason_code,
-                 "issued_by": m.issued_by, "note": m.note, "change_seq": seq}
-                for m in order.credit_memos if m.is_new
-            )  # fmt: skip
-            event_rows.extend(
-                {"order_id": e.order_id, "event_type": e.event_type, "event_at": e.at, "actor": e.actor,
-                 "reason_code": e.reason_code, "note": e.note, "status_after": e.status_after, "change_seq": seq}
-                for e in order.events
-            )  # fmt: skip
-            warehouse_event_rows.extend(
-                {"order_id": e.order_id, "warehouse_id": e.warehouse_id, "event_type": e.event_type,
-                 "event_at": e.at, "actor": e.actor, "sku": e.sku, "quantity": e.quantity, "note": e.note,
-                 "change_seq": seq}
-                for e in order.warehouse_events
-            )  # fmt: skip
-        # A delivery changes a shipment without changing its order's row.
-        shipment_updates = [
-            {
-                "shipment_id": s.shipment_id,
-                "status": s.status,
-                "delivered_at": s.delivered_at,
-                "change_seq": seq,
-            }
-            for order in dirty
-            for s in order.shipments
-            if s.changed and not s.is_new
-        ]
-        for table, rows in (
-            (t.allocations, allocation_rows),
-            (t.order_holds, hold_rows),
-            (t.shipments, shipment_rows),
-            (t.shipment_lines, shipment_line_rows),
-            (t.invoices, invoice_rows),
-            (t.credit_memos, memo_rows),
-            (t.order_events, event_rows),
-            (t.warehouse_events, warehouse_event_rows),
+                    ]
+            invoice_rows += [
+                (i.invoice_id, order_id, i.shipment_id, i.invoiced_at, i.amount, i.currency, seq)
+                for i in order.invoices
+                if i.is_new
+            ]
+            memo_rows += [
+                (m.credit_memo_id, m.invoice_id, order_id, m.issued_at, m.amount, m.reason_code, m.issued_by,
+                 m.note, seq)
+                for m in order.credit_memos
+                if m.is_new
+            ]  # fmt: skip
+            # Events are named tuples in the tables' column order: only the sequence number is added.
+            event_rows += [(*e, seq) for e in order.events]
+            warehouse_event_rows += [(*e, seq) for e in order.warehouse_events]
+        writes += [
+            inserting(
+                t.shipments,
+                ("shipment_id", "order_id", "warehouse_id", "carrier", "service_level", "tracking_number",
+                 "shipped_at", "status", "delivered_at", "change_seq"),
+                shipment_rows,
+            ),
+            inserting(
+                t.shipment_lines,
+                ("shipment_id", "line_number", "order_id", "order_line_number", "sku", "quantity_shipped",
+                 "change_seq"),
+                shipment_line_rows,
+            ),
+            inserting(
+                t.invoices,
+                ("invoice_id", "order_id", "shipment_id", "invoiced_at", "amount", "currency", "change_seq"),
+                invoice_rows,
+            ),
+            inserting(
+                t.credit_memos,
+                ("credit_memo_id", "invoice_id", "order_id", "issued_at", "amount", "reason_code", "issued_by",
+                 "note", "change_seq"),
+                memo_rows,
+            ),
+            inserting(t.order_events, ORDER_EVENT_COLUMNS, event_rows),
+            inserting(t.warehouse_events, WAREHOUSE_EVENT_COLUMNS, warehouse_event_rows),
+            # A delivery changes a shipment without changing its order's row.
+            updating(
+                t.shipments,
+                ("status", "delivered_at", "change_seq"),
+                ("shipment_id",),
+                [(s.status, s.delivered_at, seq, s.shipment_id) for o in dirty for s in o.shipments
+                 if s.changed and not s.is_new],
+            ),
+        ]  # fmt: skip
+        return writes
+
+    def load_working_copy(self) -> None:
+        """Read every order's external id and the orders waiting for stock (see SoleWriterUnitOfWork)."""
+        o, lc = t.orders.c, t.order_lines.c
+        for channel, external_id, order_id in self.connection.execute(
+            select(o.channel, o.external_order_id, o.order_id)
         ):
-            bulk.insert(table, rows)
-        bulk.update(t.shipments, ["shipment_id"], shipment_updates)
+            self._external_ids[(channel, external_id)] = order_id
+        waiting = sorted(
+            self.connection.execute(
+                select(lc.order_id).where(lc.quantity_backordered > 0).distinct()
+            ).scalars()
+        )
+        for chunk in _chunks(waiting):
+            self._load(chunk)
+        self._backordered = set(waiting)
+        self.complete = True
 
     def retain_after_commit(self) -> None:
-        """Keep the saved orders as loaded ones (see SoleWriterUnitOfWork); forget finished ones."""
+        """Keep the saved orders as loaded ones (see SoleWriterUnitOfWork), and forget finished ones
+        that nothing has changed for `keep_finished` of order time."""
         for order in self._flushed:
-            for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True):
-                self._backordered_at_load[(order.order_id, line.line_number)] = waiting
+            order_id = order.order_id
+            waiting = order.backordered_by_line()
+            for line in order.lines:
+                self._backordered_at_load[(order_id, line.line_number)] = waiting[line.line_number]
+            if any(quantity > 0 for quantity in waiting.values()):
+                self._backordered.add(order_id)
+            else:
+                self._backordered.discard(order_id)
+            for shipment in order.shipments:
+                self._tracking_index[shipment.tracking_number] = (
+                    order_id,
+                    shipment.shipment_id,
+                    shipment.carrier,
+                )
+            if order.status in (CLOSED, CANCELLED):
+                self._finished_since.pop(order_id, None)  # it moves to the back of the line
+                self._finished_since[order_id] = order.updated_at
+            if self._latest_change is None or order.updated_at > self._latest_change:
+                self._latest_change = order.updated_at
         self.loaded.update(self.new)
         self.new.clear()
-        for order in self._flushed:
-            if order.status in ("closed", "cancelled"):
-                del self.loaded[order.order_id]
-                for line in order.lines:
-                    del self._backordered_at_load[(order.order_id, line.line_number)]
         self._flushed = []
+        if self._latest_change is None:
+            return
+        horizon = self._latest_change - self.keep_finished
+        while self._finished_since:
+            order_id, since = next(iter(self._finished_since.items()))
+            if since > horizon:
+                break
+            del self._finished_since[order_id]
+            for line in self.loaded.pop(order_id).lines:
+                del self._backordered_at_load[(order_id, line.line_number)]
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.new) or any(o.changed or o.shipments_changed for o in self.handed_out.values())
 
     def mark_saved(self) -> None:
         self.handed_out.clear()
@@ -532,40 +592,52 @@ class SqlOrderRepository:
             for document in (*order.invoices, *order.credit_memos):
                 document.is_new = False
 
-    def _order_row(self, order: Order, seq: int) -> dict:
-        return {
-            "order_id": order.order_id,
-            "channel": order.channel,
-            "external_order_id": order.external_order_id,
-            "customer_id": order.customer_id,
-            "ordered_at": order.ordered_at,
-            "promised_ship_at": order.promised_ship_at,
-            "promised_delivery_date": order.promised_delivery_date,
-            "ship_to_country": order.ship_to_country,
-            "ship_to_postal_code": order.ship_to_postal_code,
-            "currency": order.currency,
-            "service_level": order.service_level,
-            "ship_complete": order.ship_complete,
-            "status": order.status,
-            "payment_authorized": order.payment_authorized,
-            "order_total": order.order_total,
-            "updated_at": order.updated_at,
-            "change_seq": seq,
-        }
 
-    def _line_row(self, order: Order, line: OrderLine, seq: int, backordered: int) -> dict:
-        return {
-            "order_id": order.order_id,
-            "line_number": line.line_number,
-            "sku": line.sku,
-            "quantity_ordered": line.quantity_ordered,
-            "unit_price": line.unit_price,
-            "quantity_shipped": line.quantity_shipped,
-            "quantity_cancelled": line.quantity_cancelled,
-            "quantity_backordered": backordered,
-            "updated_at": line.updated_at,
-            "change_seq": seq,
-        }
+ORDER_COLUMNS = (
+    "order_id", "channel", "external_order_id", "customer_id", "ordered_at", "promised_ship_at",
+    "promised_delivery_date", "ship_to_country", "ship_to_postal_code", "currency", "service_level",
+    "ship_complete", "status", "payment_authorized", "order_total", "updated_at", "change_seq",
+)  # fmt: skip
+LINE_COLUMNS = (
+    "order_id", "line_number", "sku", "quantity_ordered", "unit_price", "quantity_shipped",
+    "quantity_cancelled", "quantity_backordered", "updated_at", "change_seq",
+)  # fmt: skip
+# The audit events' named-tuple fields, in order, as table columns.
+ORDER_EVENT_COLUMNS = (
+    "order_id", "event_type", "event_at", "actor", "reason_code", "note", "status_after", "change_seq",
+)  # fmt: skip
+WAREHOUSE_EVENT_COLUMNS = (
+    "order_id", "warehouse_id", "event_type", "event_at", "actor", "sku", "quantity", "note", "change_seq",
+)  # fmt: skip
+TRACKING_EVENT_COLUMNS = (
+    "tracking_number", "order_id", "shipment_id", "carrier", "status_code", "event_at", "exception_code",
+    "location", "change_seq",
+)  # fmt: skip
+INVENTORY_EVENT_COLUMNS = (
+    "sku",
+    "warehouse_id",
+    "event_type",
+    "quantity",
+    "event_at",
+    "actor",
+    "order_id",
+    "note",
+)
+
+
+def _order_row(o: Order, seq: int) -> tuple:
+    return (
+        o.order_id, o.channel, o.external_order_id, o.customer_id, o.ordered_at, o.promised_ship_at,
+        o.promised_delivery_date, o.ship_to_country, o.ship_to_postal_code, o.currency, o.service_level,
+        o.ship_complete, o.status, o.payment_authorized, o.order_total, o.updated_at, seq,
+    )  # fmt: skip
+
+
+def _line_row(o: Order, line: OrderLine, backordered: int, seq: int) -> tuple:
+    return (
+        o.order_id, line.line_number, line.sku, line.quantity_ordered, line.unit_price, line.quantity_shipped,
+        line.quantity_cancelled, backordered, line.updated_at, seq,
+    )  # fmt: skip
 
 
 class SqlStockRepository:
@@ -574,11 +646,16 @@ class SqlStockRepository:
         self.levels: dict[tuple[str, str], StockLevel] = {}
         self.new: set[tuple[str, str]] = set()
         self.by_sku: dict[str, list[StockLevel]] = {}
+        # True when memory holds every stock row (see SoleWriterUnitOfWork): no query finds more.
+        self.complete = False
 
     def for_skus(self, skus: Iterable[str]) -> dict[str, list[StockLevel]]:
         """Stock of each SKU in every warehouse that carries it (by warehouse id), locked for update."""
         wanted = sorted(set(skus))
         missing = [sku for sku in wanted if sku not in self.by_sku]
+        if self.complete:
+            self.by_sku.update((sku, []) for sku in missing)
+            missing = []
         i = t.inventory.c
         for chunk in _chunks(missing):
             for sku in chunk:
@@ -605,32 +682,47 @@ class SqlStockRepository:
         return self.levels[key]
 
     def all_levels(self) -> list[StockLevel]:
-        skus = self.connection.execute(select(t.inventory.c.sku).distinct()).scalars().all()
-        self.for_skus(skus)
+        if not self.complete:
+            self.for_skus(self.connection.execute(select(t.inventory.c.sku).distinct()).scalars().all())
         return [level for _, level in sorted(self.levels.items())]
 
-    def flush(self, seq: int) -> None:
-        bulk = BulkWriter(self.connection)
-        rows = [
-            {"sku": lv.sku, "warehouse_id": lv.warehouse_id, "on_hand": lv.on_hand, "allocated": lv.allocated}
-            for key, lv in sorted(self.levels.items())
-            if lv.changed or key in self.new
+    def load_all(self) -> None:
+        """Read every stock row, so that later lookups need no query."""
+        self.all_levels()
+        self.complete = True
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.new) or any(level.changed for level in self.levels.values())
+
+    def flush(self, seq: int) -> list[TableWrite]:
+        touched = [(key, lv) for key, lv in sorted(self.levels.items()) if lv.changed or key in self.new]
+        return [
+            inserting(
+                t.inventory,
+                ("sku", "warehouse_id", "on_hand", "allocated"),
+                [
+                    (lv.sku, lv.warehouse_id, lv.on_hand, lv.allocated)
+                    for key, lv in touched
+                    if key in self.new
+                ],
+            ),
+            updating(
+                t.inventory,
+                ("on_hand", "allocated"),
+                ("sku", "warehouse_id"),
+                [
+                    (lv.on_hand, lv.allocated, lv.sku, lv.warehouse_id)
+                    for key, lv in touched
+                    if key not in self.new
+                ],
+            ),
+            # Inventory events are named tuples in the table's column order.
+            inserting(
+                t.inventory_events,
+                INVENTORY_EVENT_COLUMNS,
+                [tuple(e) for _, lv in touched for e in lv.events],
+            ),
         ]
-        bulk.insert(t.inventory, [row for row in rows if (row["sku"], row["warehouse_id"]) in self.new])
-        bulk.update(
-            t.inventory,
-            ["sku", "warehouse_id"],
-            [row for row in rows if (row["sku"], row["warehouse_id"]) not in self.new],
-        )
-        bulk.insert(
-            t.inventory_events,
-            [
-                {"sku": e.sku, "warehouse_id": e.warehouse_id, "event_type": e.event_type, "quantity": e.quantity,
-                 "event_at": e.at, "actor": e.actor, "order_id": e.order_id, "note": e.note}
-                for _, lv in sorted(self.levels.items())
-                for e in lv.events
-            ],
-        )  # fmt: skip
 
     def mark_saved(self) -> None:
         for level in self.levels.values():
@@ -640,49 +732,61 @@ class SqlStockRepository:
 
 
 class SqlMasterDataRepository:
-    """Customers, products and warehouses: small tables, written by upsert."""
+    """Customers, products and warehouses: small tables, written by upsert (`add_*`)."""
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        # True when memory holds every row (see SoleWriterUnitOfWork): a key not here does not exist.
+        self.complete = False
         self.customers: dict[str, Customer] = {}
         self.products: dict[str, Product] = {}
-        self._snapshots: dict[tuple[str, str], tuple] = {}
-        self._new: set[tuple[str, str]] = set()
-        self._written: set[tuple[str, str]] = set()
+        self._stored: dict[tuple[str, str], tuple] = {}  # what the database holds, for the keys read
+        self._upserts: dict[tuple[str, str], Customer | Product] = {}
         self.warehouses_added: list[Warehouse] = []
         self._warehouses: list[Warehouse] | None = None
 
     def products_by_sku(self, skus: Iterable[str]) -> dict[str, Product]:
         wanted = sorted(set(skus))
-        missing = [sku for sku in wanted if sku not in self.products]
+        missing = [] if self.complete else [sku for sku in wanted if sku not in self.products]
         p = t.products.c
         for chunk in _chunks(missing):
             for row in self.connection.execute(
                 select(p.sku, p.list_price, p.export_restricted).where(p.sku.in_(chunk))
             ):
-                self._track("product", Product(*row), self.products, new=False)
+                self._remember(Product(*row))
         return {sku: self.products[sku] for sku in wanted if sku in self.products}
 
     def customers_by_id(self, customer_ids: Iterable[str]) -> dict[str, Customer]:
         wanted = sorted(set(customer_ids))
-        missing = [cid for cid in wanted if cid not in self.customers]
+        missing = [] if self.complete else [cid for cid in wanted if cid not in self.customers]
         c = t.customers.c
         for chunk in _chunks(missing):
             for row in self.connection.execute(
                 select(c.customer_id, c.credit_limit, c.open_balance).where(c.customer_id.in_(chunk))
             ):
-                self._track("customer", Customer(*row), self.customers, new=False)
+                self._remember(Customer(*row))
         return {cid: self.customers[cid] for cid in wanted if cid in self.customers}
 
+    def load_all(self) -> None:
+        """Read every product and customer, so that later lookups need no query."""
+        p, c = t.products.c, t.customers.c
+        for row in self.connection.execute(select(p.sku, p.list_price, p.export_restricted)):
+            self._remember(Product(*row))
+        for row in self.connection.execute(select(c.customer_id, c.credit_limit, c.open_balance)):
+            self._remember(Customer(*row))
+        self.warehouses()
+        self.complete = True
+
     def add_product(self, product: Product) -> None:
-        self._track(
-            "product", product, self.products, new=product.sku not in self.products_by_sku([product.sku])
-        )
+        self.products_by_sku([product.sku])  # learn what is stored, if anything
+        self.products[product.sku] = product
+        self._upserts[("product", product.sku)] = product
 
     def add_customers(self, customers: Sequence[Customer]) -> None:
-        existing = self.customers_by_id(c.customer_id for c in customers)
+        self.customers_by_id(c.customer_id for c in customers)
         for customer in customers:
-            self._track("customer", customer, self.customers, new=customer.customer_id not in existing)
+            self.customers[customer.customer_id] = customer
+            self._upserts[("customer", customer.customer_id)] = customer
 
     def warehouses(self) -> list[Warehouse]:
         if self._warehouses is None:
@@ -695,45 +799,46 @@ class SqlMasterDataRepository:
     def add_warehouse(self, warehouse: Warehouse) -> None:
         self.warehouses_added.append(warehouse)
 
-    def _track(self, kind: str, item, registry: dict, new: bool) -> None:
-        key = item.sku if kind == "product" else item.customer_id
-        registry[key] = item
-        if new:
-            self._new.add((kind, key))
-        elif (kind, key) not in self._snapshots:
-            self._snapshots[(kind, key)] = _master_data_values(item)
+    def _remember(self, item: Customer | Product) -> None:
+        if isinstance(item, Product):
+            self.products[item.sku] = item
+        else:
+            self.customers[item.customer_id] = item
+        self._stored[_master_data_key(item)] = _master_data_values(item)
 
-    def flush(self, seq: int) -> None:
-        execute = self.connection.execute
-        new_products = [self.products[key] for kind, key in sorted(self._new) if kind == "product"]
-        new_customers = [self.customers[key] for kind, key in sorted(self._new) if kind == "customer"]
-        if self.warehouses_added:
-            execute(insert(t.warehouses), [{"warehouse_id": w.warehouse_id, "country": w.country}
-                                           for w in self.warehouses_added])  # fmt: skip
-        if new_products:
-            execute(insert(t.products), [vars(p) for p in new_products])
-        if new_customers:
-            execute(insert(t.customers), [vars(c) for c in new_customers])
-        self._written = set(self._new)
-        for (kind, key), snapshot in self._snapshots.items():
-            item = (self.products if kind == "product" else self.customers)[key]
-            if _master_data_values(item) != snapshot:
-                self._written.add((kind, key))
-                table = t.products if kind == "product" else t.customers
-                key_column = table.c.sku if kind == "product" else table.c.customer_id
-                execute(update(table).where(key_column == key).values(vars(item)))
+    def flush(self, seq: int) -> list[TableWrite]:
+        new: dict[str, list] = {"product": [], "customer": []}
+        changed: dict[str, list] = {"product": [], "customer": []}
+        for (kind, key), item in sorted(self._upserts.items()):
+            stored = self._stored.get((kind, key))
+            if stored is None:
+                new[kind].append(item)
+            elif stored != _master_data_values(item):
+                changed[kind].append(item)
+        return [
+            inserting(t.warehouses, ("warehouse_id", "country"),
+                      [(w.warehouse_id, w.country) for w in self.warehouses_added]),
+            inserting(t.products, ("sku", "list_price", "export_restricted"),
+                      [(p.sku, p.list_price, p.export_restricted) for p in new["product"]]),
+            updating(t.products, ("list_price", "export_restricted"), ("sku",),
+                     [(p.list_price, p.export_restricted, p.sku) for p in changed["product"]]),
+            inserting(t.customers, ("customer_id", "credit_limit", "open_balance"),
+                      [(c.customer_id, c.credit_limit, c.open_balance) for c in new["customer"]]),
+            updating(t.customers, ("credit_limit", "open_balance"), ("customer_id",),
+                     [(c.credit_limit, c.open_balance, c.customer_id) for c in changed["customer"]]),
+        ]  # fmt: skip
 
     def mark_saved(self) -> None:
-        if self.warehouses_added:
-            self._warehouses = None
-        self.warehouses_added.clear()
+        if self._warehouses is not None:
+            self._warehouses += self.warehouses_added
+        self.warehouses_added = []
+        for key, item in self._upserts.items():
+            self._stored[key] = _master_data_values(item)
+        self._upserts.clear()
 
-    def retain_after_commit(self) -> None:
-        """Remember what was just saved as the stored values (see SoleWriterUnitOfWork)."""
-        for kind, key in self._written:
-            item = (self.products if kind == "product" else self.customers)[key]
-            self._snapshots[(kind, key)] = _master_data_values(item)
-        self._new.clear()
+
+def _master_data_key(item: Customer | Product) -> tuple[str, str]:
+    return ("product", item.sku) if isinstance(item, Product) else ("customer", item.customer_id)
 
 
 def _master_data_values(item: Customer | Product) -> tuple:
@@ -745,6 +850,8 @@ def _master_data_values(item: Customer | Product) -> tuple:
 class SqlReturnRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        # True when memory holds every return (see SoleWriterUnitOfWork): no query finds more.
+        self.complete = False
         self.items: dict[str, ReturnAuthorization] = {}
         self._ids_by_order: dict[str, set[str]] = defaultdict(set)
 
@@ -761,7 +868,8 @@ class SqlReturnRepository:
         wanted = sorted(set(rma_ids))
         found = {rma_id: self.items[rma_id].order_id for rma_id in wanted if rma_id in self.items}
         r = t.returns.c
-        for chunk in _chunks([rma_id for rma_id in wanted if rma_id not in found]):
+        missing = [] if self.complete else [rma_id for rma_id in wanted if rma_id not in found]
+        for chunk in _chunks(missing):
             found.update(
                 self.connection.execute(select(r.rma_id, r.order_id).where(r.rma_id.in_(chunk))).all()
             )
@@ -770,14 +878,20 @@ class SqlReturnRepository:
     def get_many(self, rma_ids: Iterable[str]) -> dict[str, ReturnAuthorization]:
         """Returns by id, locked for update; ids that do not exist are left out."""
         wanted = sorted(set(rma_ids))
-        missing = [rma_id for rma_id in wanted if rma_id not in self.items]
+        missing = [] if self.complete else [rma_id for rma_id in wanted if rma_id not in self.items]
         for chunk in _chunks(missing):
             self._load(select(t.returns.c.rma_id).where(t.returns.c.rma_id.in_(chunk)))
         return {rma_id: self.items[rma_id] for rma_id in wanted if rma_id in self.items}
 
     def for_order(self, order_id: str) -> list[ReturnAuthorization]:
-        self._load(select(t.returns.c.rma_id).where(t.returns.c.order_id == order_id))
+        if not self.complete:
+            self._load(select(t.returns.c.rma_id).where(t.returns.c.order_id == order_id))
         return [self.items[rma_id] for rma_id in sorted(self._ids_by_order.get(order_id, ()))]
+
+    def load_all(self) -> None:
+        """Read every return, so that later lookups need no query."""
+        self._load(select(t.returns.c.rma_id))
+        self.complete = True
 
     def _load(self, ids_query) -> None:
         r, rl = t.returns.c, t.return_lines.c
@@ -806,69 +920,46 @@ class SqlReturnRepository:
         for rma in batch.values():
             self._ids_by_order[rma.order_id].add(rma.rma_id)
 
-    def flush(self, seq: int) -> None:
-        bulk = BulkWriter(self.connection)
+    def flush(self, seq: int) -> list[TableWrite]:
         touched = sorted(
             (rma for rma in self.items.values() if rma.is_new or rma.changed), key=attrgetter("rma_id")
         )
         new = [rma for rma in touched if rma.is_new]
         changed = [rma for rma in touched if rma.changed and not rma.is_new]
-        bulk.insert(
-            t.returns,
-            [{"rma_id": x.rma_id, "order_id": x.order_id, "status": x.status, "requested_at": x.requested_at,
-              "updated_at": x.updated_at, "change_seq": seq} for x in new],
-        )  # fmt: skip
-        bulk.insert(t.return_lines, [self._line_row(x, line, seq) for x in new for line in x.lines])
-        bulk.update(
-            t.returns,
-            ["rma_id"],
-            [
-                {"rma_id": x.rma_id, "status": x.status, "updated_at": x.updated_at, "change_seq": seq}
-                for x in changed
-            ],
-        )
-        bulk.update(
-            t.return_lines,
-            ["rma_id", "line_number"],
-            [
-                {"rma_id": x.rma_id, "line_number": line.line_number, "received_at": line.received_at,
-                 "disposition": line.disposition, "updated_at": line.updated_at, "change_seq": seq}
-                for x in changed for line in x.lines if line.changed
-            ],
-        )  # fmt: skip
-
-    def _line_row(self, rma: ReturnAuthorization, line: ReturnLine, seq: int) -> dict:
-        return {
-            "rma_id": rma.rma_id,
-            "line_number": line.line_number,
-            "order_id": rma.order_id,
-            "sku": line.sku,
-            "quantity_returned": line.quantity,
-            "reason_code": line.reason_code,
-            "requested_at": rma.requested_at,
-            "received_at": line.received_at,
-            "refund_amount": line.refund_amount,
-            "disposition": line.disposition,
-            "warehouse_id": line.warehouse_id,
-            "updated_at": line.updated_at,
-            "change_seq": seq,
-        }
+        return [
+            inserting(
+                t.returns,
+                ("rma_id", "order_id", "status", "requested_at", "updated_at", "change_seq"),
+                [(x.rma_id, x.order_id, x.status, x.requested_at, x.updated_at, seq) for x in new],
+            ),
+            inserting(
+                t.return_lines,
+                ("rma_id", "line_number", "order_id", "sku", "quantity_returned", "reason_code", "requested_at",
+                 "received_at", "refund_amount", "disposition", "warehouse_id", "updated_at", "change_seq"),
+                [(x.rma_id, line.line_number, x.order_id, line.sku, line.quantity, line.reason_code, x.requested_at,
+                  line.received_at, line.refund_amount, line.disposition, line.warehouse_id, line.updated_at, seq)
+                 for x in new for line in x.lines],
+            ),
+            updating(
+                t.returns,
+                ("status", "updated_at", "change_seq"),
+                ("rma_id",),
+                [(x.status, x.updated_at, seq, x.rma_id) for x in changed],
+            ),
+            updating(
+                t.return_lines,
+                ("received_at", "disposition", "updated_at", "change_seq"),
+                ("rma_id", "line_number"),
+                [(line.received_at, line.disposition, line.updated_at, seq, x.rma_id, line.line_number)
+                 for x in changed for line in x.lines if line.changed],
+            ),
+        ]  # fmt: skip
 
     def mark_saved(self) -> None:
         for rma in self.items.values():
             rma.is_new = rma.changed = False
             for line in rma.lines:
                 line.is_new = line.changed = False
-
-    def retain_after_commit(self) -> None:
-        """Forget refunded returns (see SoleWriterUnitOfWork): nothing changes them any more, and
-        keeping every return of a busy quarter would make each lookup slower than the last."""
-        for rma_id in [rma_id for rma_id, rma in self.items.items() if rma.status == REFUNDED]:
-            rma = self.items.pop(rma_id)
-            ids = self._ids_by_order[rma.order_id]
-            ids.discard(rma_id)
-            if not ids:
-                del self._ids_by_order[rma.order_id]
 
 
 class SqlTrackingLog:
@@ -881,16 +972,9 @@ class SqlTrackingLog:
     def add(self, event: TrackingEvent) -> None:
         self.pending.append(event)
 
-    def flush(self, seq: int) -> None:
-        BulkWriter(self.connection).insert(
-            t.tracking_events,
-            [
-                {"tracking_number": e.tracking_number, "shipment_id": e.shipment_id, "order_id": e.order_id,
-                 "carrier": e.carrier, "status_code": e.status_code, "exception_code": e.exception_code,
-                 "event_at": e.at, "location": e.location, "change_seq": seq}
-                for e in self.pending
-            ],
-        )  # fmt: skip
+    def flush(self, seq: int) -> list[TableWrite]:
+        # Tracking events are named tuples in the table's column order: only the sequence number is added.
+        return [inserting(t.tracking_events, TRACKING_EVENT_COLUMNS, [(*e, seq) for e in self.pending])]
 
     def mark_saved(self) -> None:
         self.pending.clear()
@@ -919,11 +1003,13 @@ class SqlUnitOfWork(AbstractUnitOfWork):
         # Master data first and orders before returns: the foreign keys need that order.
         return (self.master_data, self.stock, self.orders, self.returns, self.tracking)
 
+    def _flush(self, seq: int) -> list[TableWrite]:
+        return [write for repository in self._repositories() for write in repository.flush(seq)]
+
     def _commit(self) -> None:
         try:
             seq = next_change_seq(self.connection)
-            for repository in self._repositories():
-                repository.flush(seq)
+            BulkWriter(self.connection).apply(self._flush(seq))
             self.connection.commit()
         except IntegrityError as error:
             self.connection.rollback()
@@ -952,34 +1038,83 @@ class SqlUnitOfWork(AbstractUnitOfWork):
 class SoleWriterUnitOfWork(SqlUnitOfWork):
     """A unit of work for a process that is its database's only writer: the simulator.
 
-    It keeps what it loaded and wrote from one transaction to the next instead of reading it
-    again, since with no other writer those rows cannot have changed. Finished orders (closed,
-    cancelled) leave memory and are read again if a late return or credit needs them. Never use
-    it while another process writes to the same database.
+    Memory is its working copy. Its first transaction reads what later lookups need (master
+    data, stock, returns, every order's external id, the orders waiting for stock); from then on
+    it keeps what it writes, so what it does not hold does not exist and a lookup needs no
+    query. Orders stay in memory until they have been finished (closed or cancelled) for
+    `keep_finished` of order time; one needed after that is read back from the database.
+
+    A commit does not wait for the database: a background writer in another process applies
+    each committed transaction's writes, in order, while the next one runs, and every read of
+    the database waits for it to catch up first. `close()` waits for the last writes and raises
+    if any failed. Never use it while another process writes to the same database.
     """
 
-    def __init__(self, engine: Engine, ids=None) -> None:
+    def __init__(self, engine: Engine, ids=None, keep_finished: timedelta = timedelta(days=60)) -> None:
         super().__init__(engine, ids)
-        self._kept = False
+        self.keep_finished = keep_finished
+        self._writer: BackgroundWriter | None = None
+        self._last_seq = 0
+        self._working_copy = False
 
     def _begin(self) -> None:
-        self.connection = self.engine.connect()
-        self.connection.begin()
-        if not self._kept:
+        if self._writer is None:
+            self._writer = BackgroundWriter(self.engine.url.render_as_string(hide_password=False))
+            self.connection = _ReadsAfterWrites(self.engine, self._writer)
+        if not self._working_copy:
             self._open_repositories()
-            self._kept = True
+            self.orders.keep_finished = self.keep_finished
+            self._last_seq = self.connection.execute(select(t.change_counter.c.value)).scalar_one()
+            self.master_data.load_all()
+            self.stock.load_all()
+            self.returns.load_all()
+            self.orders.load_working_copy()
+            self._working_copy = True
+
+    def _commit(self) -> None:
+        seq = self._last_seq + 1
+        writes = [updating(t.change_counter, ("value",), ("counter_id",), [(seq, 1)]), *self._flush(seq)]
+        self._writer.submit(writes)
+        self._last_seq = seq
         for repository in self._repositories():
-            repository.connection = self.connection
-
-    def _after_commit(self) -> None:
+            repository.mark_saved()
         self.orders.retain_after_commit()
-        self.master_data.retain_after_commit()
-        self.returns.retain_after_commit()
-
-    def _discard_memory(self) -> None:
-        self._kept = False
 
     def _rollback(self) -> None:
-        if self.connection is not None and self.connection.in_transaction():
-            self._kept = False  # what is in memory may hold changes that never reached the database
-        super()._rollback()
+        # The database never saw an uncommitted transaction; memory may have: start afresh.
+        if self._working_copy and self._has_unsaved_changes():
+            self._working_copy = False
+        else:
+            self.orders.handed_out.clear()
+
+    def _has_unsaved_changes(self) -> bool:
+        return (
+            self.orders.has_unsaved_changes()
+            or self.stock.has_unsaved_changes()
+            or any(rma.is_new or rma.changed for rma in self.returns.items.values())
+            or bool(self.tracking.pending)
+            or bool(self.master_data._upserts or self.master_data.warehouses_added)
+        )
+
+    def close(self) -> None:
+        """Wait until every committed transaction is in the database; raises if one failed."""
+        if self._writer is not None:
+            writer, self._writer = self._writer, None
+            self._working_copy = False
+            writer.close()
+
+
+class _ReadsAfterWrites:
+    """The sole writer's repositories read through this: each read first waits until the
+    background writer has applied every committed transaction, then runs on its own."""
+
+    def __init__(self, engine: Engine, writer: BackgroundWriter) -> None:
+        self.engine = engine
+        self.writer = writer
+
+    def execute(self, statement):
+        self.writer.wait()
+        with self.engine.connect() as connection:
+            result = connection.execute(statement).freeze()
+            connection.rollback()
+        return result()

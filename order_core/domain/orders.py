@@ -291,7 +291,11 @@ class Order:
 
     def backordered_by_line(self) -> dict[int, int]:
         """Units of each line still waiting for stock (neither allocated, shipped nor cancelled)."""
-        waiting = {line.line_number: line.open_quantity for line in self.lines}
+        # open_quantity spelt out: this runs for every order at every commit.
+        waiting = {
+            line.line_number: line.quantity_ordered - line.quantity_shipped - line.quantity_cancelled
+            for line in self.lines
+        }
         for allocation in self.allocations:
             waiting[allocation.line_number] -= allocation.quantity
         return waiting

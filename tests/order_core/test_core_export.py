@@ -34,6 +34,7 @@ def simulate(url: str, seed: int = 11, days: int = 16, orders_per_day: int = 40,
     uow = SoleWriterUnitOfWork(engine, SequentialIds())
     config = SimulationConfig(days=days, orders_per_day=orders_per_day, seed=seed, rates=rates, skus=60)
     Simulation(lambda: uow, config).run()
+    uow.close()
     return engine
 
 

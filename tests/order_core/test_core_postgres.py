@@ -16,6 +16,7 @@ def simulate_and_export(url: str, landing) -> None:
     uow = SoleWriterUnitOfWork(engine, SequentialIds())
     config = SimulationConfig(days=10, orders_per_day=30, seed=21, skus=50)
     Simulation(lambda: uow, config).run()
+    uow.close()
     export_extracts(engine, landing)
     engine.dispose()
 

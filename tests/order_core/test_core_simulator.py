@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import text
 
+from order_core.adapters.background_writer import BackgroundWriteFailed
 from order_core.adapters.database import open_database
 from order_core.adapters.extract_writer import export_extracts
 from order_core.adapters.repository import SoleWriterUnitOfWork, SqlUnitOfWork
@@ -27,7 +28,10 @@ def simulate(url: str, seed: int, days: int = 8, orders_per_day: int = 30, rates
     config = SimulationConfig(
         days=days, orders_per_day=orders_per_day, seed=seed, rates=rates or SimulationRates(), skus=50
     )
-    summary = Simulation(lambda: uow, config).run()
+    try:
+        summary = Simulation(lambda: uow, config).run()
+    finally:
+        uow.close()
     return engine, summary
 
 
@@ -125,6 +129,7 @@ def test_keeping_orders_in_memory_between_days_changes_nothing_in_the_data(tmp_p
         sole_writer = SoleWriterUnitOfWork(engine, ids)
         factory = (lambda: sole_writer) if keep_in_memory else (lambda: SqlUnitOfWork(engine, ids))
         Simulation(factory, SimulationConfig(days=14, orders_per_day=30, seed=9, skus=50)).run()
+        sole_writer.close()
         export_extracts(engine, tmp_path / f"landing-{name}")
         engine.dispose()
         return digest_of_landing(tmp_path / f"landing-{name}")
@@ -132,24 +137,68 @@ def test_keeping_orders_in_memory_between_days_changes_nothing_in_the_data(tmp_p
     assert run("kept", keep_in_memory=True) == run("fresh", keep_in_memory=False)
 
 
-def test_the_sole_writer_forgets_refunded_returns_but_still_counts_them(engine, catalog, request_for):
-    """Refunded returns leave the sole writer's memory; a later return on the same order must
-    still see them, read back from the database."""
+def test_the_sole_writer_forgets_finished_orders_and_reads_them_back_with_their_returns(
+    engine, catalog, request_for
+):
+    """A finished order leaves the sole writer's memory once `keep_finished` has passed; a late
+    return on it reads it back from the database and still counts the earlier returns."""
+    uow = SoleWriterUnitOfWork(engine, SequentialIds(), keep_finished=timedelta(0))
+    try:
+        catalog(uow, {("SKU-1", "WH-A"): 10})
+        order_id = services.place_order(
+            uow, request_for("W-1", lines=(("SKU-1", 2),)), PaymentGateway()
+        ).order_id
+        services.pick(uow, [services.PickConfirmation(order_id, "WH-A")], at=T0)
+        services.pack(uow, [(order_id, "WH-A")], at=T0)
+        services.ship(uow, [services.ShipConfirmation(order_id, "WH-A", "UPS", "standard", "1Z1")], at=T0)
+        first = services.open_return(
+            uow, order_id, [ReturnRequestLine("SKU-1", 1, "defective")], "customer", at=T0
+        )
+        services.receive_return(uow, first, {"SKU-1": "restock"}, "dock", at=T0 + timedelta(days=5))
+        services.refund_return(uow, first, "finance", at=T0 + timedelta(days=6))
+        assert order_id in uow.orders.loaded
+        services.record_tracking_events(
+            uow, [services.TrackingUpdate("1Z1", "delivered", T0 + timedelta(days=2))]
+        )
+        services.close_orders(uow, [order_id], at=T0 + timedelta(days=20))
+        assert order_id not in uow.orders.loaded, "a finished order is forgotten after its commit"
+        with pytest.raises(DomainError, match="at most 1 of SKU-1"):
+            services.open_return(
+                uow,
+                order_id,
+                [ReturnRequestLine("SKU-1", 2, "defective")],
+                "customer",
+                at=T0 + timedelta(days=21),
+            )
+        second = services.open_return(
+            uow,
+            order_id,
+            [ReturnRequestLine("SKU-1", 1, "defective")],
+            "customer",
+            at=T0 + timedelta(days=21),
+        )
+        assert [rma.rma_id for rma in services.get_returns(uow, [first, second]).values()] == [first, second]
+    finally:
+        uow.close()
+    with engine.connect() as connection:
+        stored = connection.execute(text("SELECT rma_id FROM returns ORDER BY rma_id")).scalars().all()
+        status = connection.execute(text("SELECT status FROM orders")).scalar_one()
+    assert stored == [first, second], "close() returns once every commit is in the database"
+    assert status == "closed"
+
+
+def test_a_failed_background_write_is_reported_and_nothing_after_it_is_written(engine, catalog, request_for):
     uow = SoleWriterUnitOfWork(engine, SequentialIds())
     catalog(uow, {("SKU-1", "WH-A"): 10})
-    order_id = services.place_order(uow, request_for("W-1", lines=(("SKU-1", 2),)), PaymentGateway()).order_id
-    services.pick(uow, [services.PickConfirmation(order_id, "WH-A")], at=T0)
-    services.pack(uow, [(order_id, "WH-A")], at=T0)
-    services.ship(uow, [services.ShipConfirmation(order_id, "WH-A", "UPS", "standard", "1Z1")], at=T0)
-    first = services.open_return(
-        uow, order_id, [ReturnRequestLine("SKU-1", 1, "defective")], "customer", at=T0
-    )
-    services.receive_return(uow, first, {"SKU-1": "restock"}, "dock", at=T0 + timedelta(days=5))
-    services.refund_return(uow, first, "finance", at=T0 + timedelta(days=6))
-    assert first not in uow.returns.items, "a refunded return is forgotten after its commit"
-    with pytest.raises(DomainError, match="at most 1 of SKU-1"):
-        services.open_return(uow, order_id, [ReturnRequestLine("SKU-1", 2, "defective")], "customer", at=T0)
-    second = services.open_return(
-        uow, order_id, [ReturnRequestLine("SKU-1", 1, "defective")], "customer", at=T0
-    )
-    assert [rma.rma_id for rma in services.get_returns(uow, [first, second]).values()] == [first, second]
+    services.place_order(uow, request_for("W-1", lines=(("SKU-1", 1),)), PaymentGateway())
+    uow.close()
+    # Numbering starts again at SO-00000001, which W-1 has: the database refuses W-2's row.
+    uow = SoleWriterUnitOfWork(engine, SequentialIds())
+    services.place_order(uow, request_for("W-2", lines=(("SKU-1", 1),)), PaymentGateway())
+    with pytest.raises(BackgroundWriteFailed, match="(?i)unique"):
+        services.place_order(uow, request_for("W-3", lines=(("SKU-1", 1),)), PaymentGateway())
+        uow.close()
+    uow.close()
+    with engine.connect() as connection:
+        external_ids = connection.execute(text("SELECT external_order_id FROM orders")).scalars().all()
+    assert external_ids == ["W-1"]
