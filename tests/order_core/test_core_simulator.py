@@ -195,7 +195,7 @@ def test_a_failed_background_write_is_reported_and_nothing_after_it_is_written(e
     # Numbering starts again at SO-00000001, which W-1 has: the database refuses W-2's row.
     uow = SoleWriterUnitOfWork(engine, SequentialIds())
     services.place_order(uow, request_for("W-2", lines=(("SKU-1", 1),)), PaymentGateway())
-    with pytest.raises(BackgroundWriteFailed, match="(?i)unique"):
+    with pytest.raises(BackgroundWriteFailed, match=r"(?i)unique"):
         services.place_order(uow, request_for("W-3", lines=(("SKU-1", 1),)), PaymentGateway())
         uow.close()
     uow.close()
