@@ -18,6 +18,7 @@ import itertools
 import math
 import random
 import time as clock
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -135,6 +136,15 @@ LINE_COUNTS, LINE_COUNT_WEIGHTS = (1, 2, 3, 4, 5), (55, 25, 12, 5, 3)
 QUANTITIES, QUANTITY_WEIGHTS = (1, 2, 3, 4, 5), (70, 18, 7, 3, 2)
 LINE_COUNT_CUM_WEIGHTS = tuple(itertools.accumulate(LINE_COUNT_WEIGHTS))
 QUANTITY_CUM_WEIGHTS = tuple(itertools.accumulate(QUANTITY_WEIGHTS))
+MARKET_CUM_WEIGHTS = tuple(itertools.accumulate(m[2] for m in MARKETS))
+CHANNEL_NAMES = tuple(c for c, _ in CHANNELS)
+CHANNEL_CUM_WEIGHTS = tuple(itertools.accumulate(w for _, w in CHANNELS))
+SERVICE_LEVEL_NAMES = tuple(s for s, _ in SERVICE_LEVELS)
+SERVICE_LEVEL_CUM_WEIGHTS = tuple(itertools.accumulate(w for _, w in SERVICE_LEVELS))
+TRANSIT_DRAWS = {  # service level -> (days, cumulative weights)
+    level: (tuple(d for d, _ in days), tuple(itertools.accumulate(w for _, w in days)))
+    for level, days in TRANSIT.items()
+}
 PEOPLE = ("a.garcia", "m.chen", "j.okafor", "s.novak", "r.patel")
 LOCATIONS = {"US": ("Memphis TN", "Louisville KY", "Chicago IL", "Dallas TX"), "CA": ("Toronto ON", "Montreal QC"),
              "EU": ("Leipzig DE", "Venlo NL", "Paris FR")}  # fmt: skip
@@ -335,10 +345,7 @@ class Simulation:
         count = max(1, round(self.config.orders_per_day * factor))
         day_start = datetime.combine(day, time(0, 0), tzinfo=UTC)
         times = sorted(
-            day_start
-            + timedelta(
-                hours=rng.choices(HOURS, cum_weights=HOUR_CUM_WEIGHTS)[0], seconds=rng.randrange(3600)
-            )
+            day_start + timedelta(hours=_draw(rng, HOURS, HOUR_CUM_WEIGHTS), seconds=rng.randrange(3600))
             for _ in range(count)
         )
         new_customers: list[_Customer] = []
@@ -364,9 +371,9 @@ class Simulation:
     def _customer(self, new_customers: list[_Customer]) -> _Customer:
         rng = self.rng
         if self.customers and rng.random() < 0.62:
-            return rng.choices(self.customers, cum_weights=self.customer_cum_weights)[0]
-        country, currency, _ = rng.choices(MARKETS, [m[2] for m in MARKETS])[0]
-        channel = rng.choices([c for c, _ in CHANNELS], [w for _, w in CHANNELS])[0]
+            return _draw(rng, self.customers, self.customer_cum_weights)
+        country, currency, _ = _draw(rng, MARKETS, MARKET_CUM_WEIGHTS)
+        channel = _draw(rng, CHANNEL_NAMES, CHANNEL_CUM_WEIGHTS)
         customer = _Customer(
             f"CUST-{len(self.customers) + 1:07d}", country, currency, _postal_code(rng, country), channel
         )
@@ -403,10 +410,10 @@ class Simulation:
         if b2b and not customer.at_credit_limit and rng.random() < rates.credit_hold * 4:
             # An overdue account: the finance system has raised the balance over the limit.
             customer.at_credit_limit = True
-        line_count = rng.choices(LINE_COUNTS, cum_weights=LINE_COUNT_CUM_WEIGHTS)[0] + (2 if b2b else 0)
+        line_count = _draw(rng, LINE_COUNTS, LINE_COUNT_CUM_WEIGHTS) + (2 if b2b else 0)
         skus = []
         while len(skus) < line_count:
-            sku = rng.choices(self.sku_ids, cum_weights=self.sku_cum_weights)[0]
+            sku = _draw(rng, self.sku_ids, self.sku_cum_weights)
             if sku not in skus and (sku not in self.restricted_skus or customer.country in ("US", "CA")):
                 skus.append(sku)
         country, postal = customer.country, customer.postal_code
@@ -419,9 +426,7 @@ class Simulation:
             postal = rng.choice((None, postal[:-1], postal + "9", "N/A"))
         lines = []
         for index, sku in enumerate(skus):
-            quantity = rng.choices(QUANTITIES, cum_weights=QUANTITY_CUM_WEIGHTS)[0] * (
-                rng.randint(1, 3) if b2b else 1
-            )
+            quantity = _draw(rng, QUANTITIES, QUANTITY_CUM_WEIGHTS) * (rng.randint(1, 3) if b2b else 1)
             price = self.prices[sku]
             if trouble == "pricing_hold" and index == 0:
                 price = (price * Decimal(str(rng.choice((0.8, 0.85, 0.9, 1.1))))).quantize(Decimal("0.01"))
@@ -431,7 +436,7 @@ class Simulation:
             self.payments.declines[external] = rng.choice(
                 ("card_declined", "insufficient_funds", "expired_card")
             )
-        service_level = rng.choices([s for s, _ in SERVICE_LEVELS], [w for _, w in SERVICE_LEVELS])[0]
+        service_level = _draw(rng, SERVICE_LEVEL_NAMES, SERVICE_LEVEL_CUM_WEIGHTS)
         request = PlaceOrder(
             channel=customer.channel,
             external_order_id=external,
@@ -623,7 +628,7 @@ class Simulation:
         rng, rates = self.rng, self.rates
         number = confirmation.tracking_number
         region = {"WH-US": "US", "WH-CA": "CA", "WH-EU": "EU"}[confirmation.warehouse_id]
-        days_in_transit = rng.choices(*zip(*TRANSIT[confirmation.service_level], strict=True))[0]
+        days_in_transit = _draw(rng, *TRANSIT_DRAWS[confirmation.service_level])
         events = [
             (shipped_at, "label_created", None),
             (shipped_at + timedelta(hours=rng.uniform(1, 3)), "picked_up", None),
@@ -810,6 +815,13 @@ RETURN_WORK = ("receive_return", "refund")
 def _subject_of(payload) -> str:
     """The order (or return) a piece of scheduled work is about: the payload or its first item."""
     return payload if isinstance(payload, str) else payload[0]
+
+
+def _draw(rng: random.Random, population, cum_weights):
+    """One weighted draw: exactly `rng.choices(population, cum_weights=cum_weights)[0]` (the same
+    random number, the same bisection) without its per-call set-up, which a day repeats a
+    hundred thousand times."""
+    return population[bisect_right(cum_weights, rng.random() * cum_weights[-1], 0, len(population) - 1)]
 
 
 def rng_person(rng: random.Random) -> str:

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from order_core.domain.errors import DomainError
 from order_core.domain.events import TrackingEvent
@@ -412,8 +413,7 @@ def _get_orders(uow, order_ids: Sequence[str]) -> dict[str, Order]:
 
 
 # ---------------------------------------------------------------------- carrier
-@dataclass(frozen=True)
-class TrackingUpdate:
+class TrackingUpdate(NamedTuple):  # a named tuple: a carrier feed brings them by the hundred thousand
     tracking_number: str
     status_code: str
     at: datetime
