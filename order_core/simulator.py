@@ -306,7 +306,8 @@ class Simulation:
         self._replenish(uow, datetime.combine(day, time(22, 0), tzinfo=UTC))
 
     def _run_agenda(self, uow, day: date) -> None:
-        agenda = [item[:1] + item[2:] for item in sorted(self.agenda.pop(day, []), key=lambda item: item[:2])]
+        # (time, running number) is unique, so plain tuple order never compares the payloads.
+        agenda = [(at, kind, payload) for at, _, kind, payload in sorted(self.agenda.pop(day, []))]
         receipts = [
             StockReceipt(*payload, note="purchase order")
             for _, kind, payload in agenda

@@ -10,6 +10,7 @@ over, each in a database transaction of its own; after one fails, none after it 
 from __future__ import annotations
 
 import multiprocessing
+import pickle
 from collections import deque
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -42,7 +43,10 @@ class BackgroundWriter:
         """Queue one committed transaction's writes; raises if an earlier one failed."""
         self._collect(block_until_at_most=MAX_PENDING - 1)
         try:
-            self._pending.append(self._pool.submit(_apply, writes))
+            # Pickled here, whole, rather than piecemeal by the pool's feeder thread, which would
+            # contend with this one for the interpreter lock at every chunk it writes.
+            payload = pickle.dumps(writes, protocol=pickle.HIGHEST_PROTOCOL)
+            self._pending.append(self._pool.submit(_apply, payload))
         except (BrokenProcessPool, RuntimeError) as error:
             raise BackgroundWriteFailed(f"the background writer has stopped: {error}") from error
 
@@ -77,8 +81,9 @@ def _open_database(url: str) -> None:
     _engine = open_database(url, migrate=False)
 
 
-def _apply(writes: list[TableWrite]) -> int:
+def _apply(payload: bytes) -> int:
     global _failure
+    writes: list[TableWrite] = pickle.loads(payload)
     if _failure is not None:
         raise BackgroundWriteFailed(f"not written: an earlier transaction failed ({_failure})")
     try:

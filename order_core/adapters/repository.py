@@ -79,11 +79,12 @@ class SqlOrderRepository:
         self._external_ids[(order.channel, order.external_order_id)] = order.order_id
 
     def get(self, order_id: str) -> Order | None:
-        return self.get_many([order_id]).get(order_id)
+        return self.get_many((order_id,)).get(order_id)
 
     def get_many(self, order_ids: Iterable[str]) -> dict[str, Order]:
         """Orders by id, in id order, locked for update; ids that do not exist are left out."""
-        wanted = sorted(set(order_ids))
+        unique = set(order_ids)
+        wanted = sorted(unique) if len(unique) > 1 else list(unique)
         new, loaded, handed_out = self.new, self.loaded, self.handed_out
         missing = [i for i in wanted if i not in new and i not in loaded]
         for chunk in _chunks(missing):
@@ -585,7 +586,8 @@ class SqlStockRepository:
 
     def for_skus(self, skus: Iterable[str]) -> dict[str, list[StockLevel]]:
         """Stock of each SKU in every warehouse that carries it (by warehouse id), locked for update."""
-        wanted = sorted(set(skus))
+        unique = set(skus)
+        wanted = sorted(unique) if len(unique) > 1 else list(unique)
         missing = [sku for sku in wanted if sku not in self.by_sku]
         if self.complete:
             self.by_sku.update((sku, []) for sku in missing)
