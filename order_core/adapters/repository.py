@@ -724,13 +724,15 @@ class SqlMasterDataRepository:
             self.customers[customer.customer_id] = customer
             self._upserts[("customer", customer.customer_id)] = customer
 
-    def warehouses(self) -> list[Warehouse]:
+    def warehouses(self) -> tuple[Warehouse, ...]:
+        """Every warehouse, by id: the same tuple until one is added (allocation looks it up per order)."""
         if self._warehouses is None:
             w = t.warehouses.c
-            self._warehouses = [
-                Warehouse(*row) for row in self.connection.execute(select(w.warehouse_id, w.country))
-            ]
-        return sorted([*self._warehouses, *self.warehouses_added], key=lambda wh: wh.warehouse_id)
+            rows = self.connection.execute(select(w.warehouse_id, w.country)).all()
+            self._warehouses = tuple(sorted(Warehouse(*row) for row in rows))
+        if self.warehouses_added:
+            return tuple(sorted({*self._warehouses, *self.warehouses_added}))
+        return self._warehouses
 
     def add_warehouse(self, warehouse: Warehouse) -> None:
         self.warehouses_added.append(warehouse)
@@ -765,8 +767,8 @@ class SqlMasterDataRepository:
         ]  # fmt: skip
 
     def mark_saved(self) -> None:
-        if self._warehouses is not None:
-            self._warehouses += self.warehouses_added
+        if self._warehouses is not None and self.warehouses_added:
+            self._warehouses = tuple(sorted({*self._warehouses, *self.warehouses_added}))
         self.warehouses_added = []
         for key, item in self._upserts.items():
             self._stored[key] = _master_data_values(item)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from order_core.domain.errors import DomainError
 from order_core.domain.events import InventoryEvent
@@ -18,8 +19,7 @@ class Product:
     export_restricted: bool = False
 
 
-@dataclass(frozen=True)
-class Warehouse:
+class Warehouse(NamedTuple):  # a named tuple: allocation hashes the warehouse list for every order
     warehouse_id: str
     country: str
 

@@ -719,7 +719,8 @@ class Order:
 
     def _touch_line(self, line: OrderLine, at: datetime) -> None:
         line.changed = True
-        line.updated_at = max(line.updated_at, at)
+        if at > line.updated_at:
+            line.updated_at = at
 
     def _require(self, allowed: str | Sequence[str], action: str) -> None:
         allowed = (allowed,) if isinstance(allowed, str) else tuple(allowed)
@@ -742,7 +743,8 @@ class Order:
             self._record(target, at, actor, reason_code=reason_code, note=note)
         else:
             self.changed = True
-            self.updated_at = max(self.updated_at, at)
+            if at > self.updated_at:
+                self.updated_at = at
 
     def _record(
         self,
@@ -755,14 +757,16 @@ class Order:
     ) -> None:
         self.events.append(OrderEvent(self.order_id, event_type, at, actor, reason_code, note, self.status))
         self.changed = True
-        self.updated_at = max(self.updated_at, at)
+        if at > self.updated_at:
+            self.updated_at = at
 
     def _warehouse_event(self, warehouse_id, event_type, at, actor, sku, quantity, note=None) -> None:
         self.warehouse_events.append(
             WarehouseEvent(self.order_id, warehouse_id, event_type, at, actor, sku, quantity, note)
         )
         self.changed = True
-        self.updated_at = max(self.updated_at, at)
+        if at > self.updated_at:
+            self.updated_at = at
 
 
 def is_cancellable(order: Order) -> bool:

@@ -216,7 +216,7 @@ def _place(
 def _allocate_and_release(uow, order: Order, at: datetime, actor: str) -> None:
     stock = uow.stock.for_skus(line.sku for line in order.lines)
     order.allocate(
-        stock, warehouse_preference(tuple(uow.master_data.warehouses()), order.ship_to_country), at, actor
+        stock, warehouse_preference(uow.master_data.warehouses(), order.ship_to_country), at, actor
     )
     if order.can_release:
         order.release_to_warehouse(at, actor)
@@ -323,7 +323,7 @@ def receive_stock(
                 continue
             stock = uow.stock.for_skus(line.sku for line in order.lines)
             if order.allocate(
-                stock, warehouse_preference(tuple(warehouses), order.ship_to_country), at, actor
+                stock, warehouse_preference(warehouses, order.ship_to_country), at, actor
             ):
                 filled.append(order.order_id)
                 if order.can_release:
