@@ -7,11 +7,13 @@ them in a process of its own.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import Boolean, Connection, Date, Table
+from sqlalchemy import Connection, Date, Table
 
 from order_core.adapters import tables as t
 
@@ -42,7 +44,17 @@ def deleting(table: Table, keys: Sequence[str], rows: list[tuple]) -> TableWrite
     return TableWrite("delete", table.name, (), tuple(keys), rows)
 
 
-class _TimestampTexts(dict):
+def register_sqlite_adapters(timestamp_texts: dict) -> None:
+    """Teach this process's sqlite3 module the core's storage formats (see tables.py), so that
+    executemany converts each value as it binds it, instead of a pass over each column here.
+    Process-wide: only the background writer's own process does it. `timestamp_texts` caches
+    the text of each timestamp; its owner clears it between transactions."""
+    sqlite3.register_adapter(datetime, timestamp_texts.__getitem__)
+    sqlite3.register_adapter(Decimal, str)
+    sqlite3.register_adapter(date, date.isoformat)
+
+
+class TimestampTexts(dict):
     """datetime -> SQLite text, each distinct value converted once (a use case's events share one)."""
 
     def __missing__(self, value):
@@ -58,11 +70,13 @@ class BulkWriter:
     it are converted a whole column at a time (SQLite needs text for timestamps and decimals;
     psycopg adapts Python values itself)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, driver_converts: bool = False) -> None:
         self.connection = connection
         self.sqlite = connection.dialect.name == "sqlite"
         self.placeholder = "?" if self.sqlite else "%s"
-        self._timestamps = _TimestampTexts()
+        # True where the driver knows the formats already (`register_sqlite_adapters`).
+        self.driver_converts = driver_converts or not self.sqlite
+        self._timestamps = TimestampTexts()
 
     def apply(self, writes: Iterable[TableWrite]) -> None:
         for write in writes:
@@ -81,9 +95,10 @@ class BulkWriter:
                 sql = f"DELETE FROM {write.table} WHERE {self._condition(write.keys)}"
             else:
                 raise ValueError(f"unknown write kind {write.kind!r}")
-            self.connection.exec_driver_sql(
-                sql, self._converted(t.metadata.tables[write.table], names, write.rows)
-            )
+            rows = write.rows
+            if not self.driver_converts:
+                rows = self._converted(t.metadata.tables[write.table], names, rows)
+            self.connection.exec_driver_sql(sql, rows)
 
     def _condition(self, keys: Sequence[str]) -> str:
         return " AND ".join(f"{name} = {self.placeholder}" for name in keys)
@@ -102,14 +117,10 @@ class BulkWriter:
         return list(zip(*columns, strict=True))
 
     def _converter(self, column):
-        if not self.sqlite:
-            return None
         if isinstance(column.type, t.UtcDateTime):
             return self._timestamps.__getitem__
         if isinstance(column.type, t.Money):
             return str
-        if isinstance(column.type, Boolean):
-            return int
         if isinstance(column.type, Date):
             return date.isoformat
         return None

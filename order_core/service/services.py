@@ -322,9 +322,7 @@ def receive_stock(
             if not order.can_allocate:
                 continue
             stock = uow.stock.for_skus(line.sku for line in order.lines)
-            if order.allocate(
-                stock, warehouse_preference(warehouses, order.ship_to_country), at, actor
-            ):
+            if order.allocate(stock, warehouse_preference(warehouses, order.ship_to_country), at, actor):
                 filled.append(order.order_id)
                 if order.can_release:
                     order.release_to_warehouse(at, actor)
