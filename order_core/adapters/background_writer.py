@@ -59,7 +59,10 @@ class BackgroundWriter:
         """Wait for every write, make the database durable, and stop the writer's process."""
         try:
             self.wait()
-            self._pool.submit(_finish).result()
+            try:
+                self._pool.submit(_finish).result()
+            except BrokenProcessPool as error:
+                raise BackgroundWriteFailed(f"the background writer stopped: {error}") from error
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 

@@ -532,7 +532,9 @@ class Order:
             self._touch_line(line, at)
             shipment_lines.append(ShipmentLine(number, line.line_number, line.sku, allocation.quantity))
             amount += line.unit_price * allocation.quantity
-        self.allocations = [a for a in self.allocations if a not in work]
+        self.allocations = [
+            a for a in self.allocations if a.warehouse_id != warehouse_id or a.stage != PACKED
+        ]
         shipment = Shipment(
             shipment_id, warehouse_id, carrier, service_level, tracking_number, at, shipment_lines
         )

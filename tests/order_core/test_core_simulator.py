@@ -202,3 +202,18 @@ def test_a_failed_background_write_is_reported_and_nothing_after_it_is_written(e
     with engine.connect() as connection:
         external_ids = connection.execute(text("SELECT external_order_id FROM orders")).scalars().all()
     assert external_ids == ["W-1"]
+
+
+def test_audit_events_are_named_tuples_in_their_tables_column_order():
+    """Flushes write the events' tuples as they are: their fields must follow the column lists."""
+    from order_core.adapters import repository
+    from order_core.domain.events import InventoryEvent, OrderEvent, TrackingEvent, WarehouseEvent
+
+    for event_type, columns in (
+        (OrderEvent, repository.ORDER_EVENT_COLUMNS),
+        (WarehouseEvent, repository.WAREHOUSE_EVENT_COLUMNS),
+        (TrackingEvent, repository.TRACKING_EVENT_COLUMNS),
+        (InventoryEvent, repository.INVENTORY_EVENT_COLUMNS),
+    ):
+        fields = ["event_at" if name == "at" else name for name in event_type._fields]
+        assert [c for c in columns if c != "change_seq"] == fields, event_type.__name__
