@@ -985,7 +985,9 @@ class SoleWriterUnitOfWork(SqlUnitOfWork):
     A commit does not wait for the database: a background writer in another process applies
     each committed transaction's writes, in order, while the next one runs, and every read of
     the database waits for it to catch up first. `close()` waits for the last writes and raises
-    if any failed. Never use it while another process writes to the same database.
+    if any failed. Never use it while another process writes to the same database. The writer
+    is a spawned process, so a script that uses this needs Python's usual
+    `if __name__ == "__main__":` guard around its work.
     """
 
     def __init__(self, engine: Engine, ids=None, keep_finished: timedelta = timedelta(days=60)) -> None:
