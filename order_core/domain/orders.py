@@ -704,12 +704,12 @@ class Order:
         self._move_to(target, at, actor, record=False)
 
     def _fulfilment_milestone(self) -> str | None:
-        if any(line.quantity_shipped for line in self.lines):
-            return (
-                status.SHIPPED
-                if all(line.open_quantity == 0 for line in self.lines)
-                else status.PARTIALLY_SHIPPED
+        lines = self.lines
+        if any(line.quantity_shipped for line in lines):
+            everything_settled = all(
+                line.quantity_ordered == line.quantity_shipped + line.quantity_cancelled for line in lines
             )
+            return status.SHIPPED if everything_settled else status.PARTIALLY_SHIPPED
         in_warehouse = [a for a in self.allocations if a.stage != ALLOCATED]
         if not in_warehouse:
             return status.BACKORDERED if self.total_backordered else None

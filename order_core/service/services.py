@@ -103,11 +103,13 @@ class PlacedOrder:
 
 def promise(ordered_at: datetime, service_level: str) -> tuple[datetime, date]:
     """Ship by the day's cut-off (or the next day's), deliver after the service level's transit days."""
-    ship_day = (
-        ordered_at.date()
-        if ordered_at.timetz() < SHIP_CUTOFF.replace(tzinfo=UTC)
-        else (ordered_at.date() + timedelta(days=1))
-    )
+    return _promise(ordered_at.date(), ordered_at.timetz() < SHIP_CUTOFF.replace(tzinfo=UTC), service_level)
+
+
+@functools.lru_cache(maxsize=4096)
+def _promise(order_day: date, before_cutoff: bool, service_level: str) -> tuple[datetime, date]:
+    # Cached: a day's orders share one promise (and one pair of objects to store).
+    ship_day = order_day if before_cutoff else order_day + timedelta(days=1)
     promised_ship_at = datetime.combine(ship_day, SHIP_BY, tzinfo=UTC)
     return promised_ship_at, ship_day + timedelta(days=TRANSIT_DAYS[service_level])
 
