@@ -274,7 +274,7 @@ def _simulate(args: argparse.Namespace) -> int:
     )
     try:
         summary = Simulation(lambda: uow, config, log=log).run()
-        uow.close()
+        uow.close()  # here, so a failed last write is reported below; the close in finally is then a no-op
     except DomainError as error:
         raise UserError(str(error)) from error
     except BackgroundWriteFailed as error:

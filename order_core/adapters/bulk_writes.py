@@ -8,7 +8,7 @@ them in a process of its own.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import NamedTuple
@@ -44,14 +44,19 @@ def deleting(table: Table, keys: Sequence[str], rows: list[tuple]) -> TableWrite
     return TableWrite("delete", table.name, (), tuple(keys), rows)
 
 
+def sqlite_formats(timestamp_texts: dict) -> dict[type, Callable]:
+    """How SQLite stores each kind of value the core's column types hold (see tables.py):
+    timestamps, money and dates as text. `timestamp_texts` caches each timestamp's text."""
+    return {datetime: timestamp_texts.__getitem__, Decimal: str, date: date.isoformat}
+
+
 def register_sqlite_adapters(timestamp_texts: dict) -> None:
-    """Teach this process's sqlite3 module the core's storage formats (see tables.py), so that
-    executemany converts each value as it binds it, instead of a pass over each column here.
-    Process-wide: only the background writer's own process does it. `timestamp_texts` caches
-    the text of each timestamp; its owner clears it between transactions."""
-    sqlite3.register_adapter(datetime, timestamp_texts.__getitem__)
-    sqlite3.register_adapter(Decimal, str)
-    sqlite3.register_adapter(date, date.isoformat)
+    """Teach this process's sqlite3 module those formats, so that executemany converts each
+    value as it binds it, instead of a pass over each column here. Process-wide: only the
+    background writer's own process does it; its owner clears `timestamp_texts` between
+    transactions."""
+    for value_type, to_text in sqlite_formats(timestamp_texts).items():
+        sqlite3.register_adapter(value_type, to_text)
 
 
 class TimestampTexts(dict):
@@ -66,9 +71,9 @@ class BulkWriter:
     """Applies `TableWrite`s with executemany straight through the DB-API cursor.
 
     SQLAlchemy's per-row parameter processing costs several times the database's own work for
-    the hundreds of thousands of rows a simulated day writes. Here the few columns that need
-    it are converted a whole column at a time (SQLite needs text for timestamps and decimals;
-    psycopg adapts Python values itself)."""
+    the hundreds of thousands of rows a simulated day writes. On SQLite the few columns that
+    need it are converted here a whole column at a time, unless the driver was taught the
+    formats (`register_sqlite_adapters`); psycopg adapts Python values itself."""
 
     def __init__(self, connection: Connection, driver_converts: bool = False) -> None:
         self.connection = connection
@@ -76,7 +81,7 @@ class BulkWriter:
         self.placeholder = "?" if self.sqlite else "%s"
         # True where the driver knows the formats already (`register_sqlite_adapters`).
         self.driver_converts = driver_converts or not self.sqlite
-        self._timestamps = TimestampTexts()
+        self._formats = sqlite_formats(TimestampTexts())
 
     def apply(self, writes: Iterable[TableWrite]) -> None:
         for write in writes:
@@ -117,10 +122,7 @@ class BulkWriter:
         return list(zip(*columns, strict=True))
 
     def _converter(self, column):
-        if isinstance(column.type, t.UtcDateTime):
-            return self._timestamps.__getitem__
-        if isinstance(column.type, t.Money):
-            return str
-        if isinstance(column.type, Date):
-            return date.isoformat
+        for column_type, value_type in ((t.UtcDateTime, datetime), (t.Money, Decimal), (Date, date)):
+            if isinstance(column.type, column_type):
+                return self._formats[value_type]
         return None

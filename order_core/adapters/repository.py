@@ -1,8 +1,9 @@
 """SQL repositories and the SQL unit of work.
 
-Repositories keep what a transaction loaded or added in identity maps and write everything in
-bulk at commit (SQLAlchemy Core executemany), so a batch of thousands of use cases costs a few
-statements per table rather than a few per order.
+Repositories keep what a transaction loaded or added in identity maps. At commit each flush
+returns its rows as `TableWrite`s, which a `BulkWriter` applies with one executemany per table
+(see `bulk_writes.py`), so a batch of thousands of use cases costs a few statements per table
+rather than a few per order.
 
 Locking: rows a transaction will change are read `FOR UPDATE` (PostgreSQL) in a fixed order,
 orders before stock, each sorted by key, so two workers never deadlock. SQLite takes its write
@@ -157,25 +158,8 @@ class SqlOrderRepository:
 
     def ids_waiting_for(self, skus: Sequence[str]) -> list[str]:
         """Orders with a backordered line for one of `skus`, oldest first (first come, first served)."""
-        o, lc = t.orders.c, t.order_lines.c
         wanted = set(skus)
-        if self.complete:
-            committed = [
-                order_id
-                for order_id, order in self.get_many(self._backordered).items()
-                if any(
-                    line.sku in wanted and self._backordered_at_load.get((order_id, line.line_number), 0) > 0
-                    for line in order.lines
-                )
-            ]
-        else:
-            committed = []
-        for chunk in _chunks([] if self.complete else sorted(wanted)):
-            committed += self.connection.execute(
-                select(o.order_id)
-                .join(t.order_lines, lc.order_id == o.order_id)
-                .where(lc.sku.in_(chunk), lc.quantity_backordered > 0)
-            ).scalars()
+        committed = self._committed_waiting_for(wanted)
         in_memory = [
             order.order_id
             for order in self._changed_in_transaction()
@@ -189,6 +173,28 @@ class SqlOrderRepository:
             (oid for oid, order in orders.items() if order.can_allocate and order.total_backordered),
             key=lambda oid: (orders[oid].ordered_at, oid),
         )
+
+    def _committed_waiting_for(self, skus: set[str]) -> list[str]:
+        """Orders whose stored lines wait for one of `skus` (memory answers in complete mode)."""
+        if self.complete:
+            stored = self._backordered_at_load
+            return [
+                order_id
+                for order_id, order in self.get_many(self._backordered).items()
+                if any(
+                    line.sku in skus and stored.get((order_id, line.line_number), 0) > 0
+                    for line in order.lines
+                )
+            ]
+        o, lc = t.orders.c, t.order_lines.c
+        committed = []
+        for chunk in _chunks(sorted(skus)):
+            committed += self.connection.execute(
+                select(o.order_id)
+                .join(t.order_lines, lc.order_id == o.order_id)
+                .where(lc.sku.in_(chunk), lc.quantity_backordered > 0)
+            ).scalars()
+        return committed
 
     def shipments_by_tracking(self, tracking_numbers: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """tracking number -> (order id, shipment id, carrier)."""
@@ -732,10 +738,13 @@ class SqlMasterDataRepository:
             self._warehouses = tuple(sorted(Warehouse(*row) for row in rows))
         if self.warehouses_added:
             return tuple(sorted({*self._warehouses, *self.warehouses_added}))
-        return self._warehouses
+        return self._warehouses  # the same object each time, so the preference cache finds it
 
     def add_warehouse(self, warehouse: Warehouse) -> None:
         self.warehouses_added.append(warehouse)
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self._upserts or self.warehouses_added)
 
     def _remember(self, item: Customer | Product) -> None:
         if isinstance(item, Product):
@@ -767,8 +776,8 @@ class SqlMasterDataRepository:
         ]  # fmt: skip
 
     def mark_saved(self) -> None:
-        if self._warehouses is not None and self.warehouses_added:
-            self._warehouses = tuple(sorted({*self._warehouses, *self.warehouses_added}))
+        if self._warehouses is not None:
+            self._warehouses = self.warehouses()  # the added ones are stored now
         self.warehouses_added = []
         for key, item in self._upserts.items():
             self._stored[key] = _master_data_values(item)
@@ -893,6 +902,9 @@ class SqlReturnRepository:
             ),
         ]  # fmt: skip
 
+    def has_unsaved_changes(self) -> bool:
+        return any(rma.is_new or rma.changed for rma in self.items.values())
+
     def mark_saved(self) -> None:
         for rma in self.items.values():
             rma.is_new = rma.changed = False
@@ -913,6 +925,9 @@ class SqlTrackingLog:
     def flush(self, seq: int) -> list[TableWrite]:
         # Tracking events are named tuples in the table's column order: only the sequence number is added.
         return [inserting(t.tracking_events, TRACKING_EVENT_COLUMNS, [(*e, seq) for e in self.pending])]
+
+    def has_unsaved_changes(self) -> bool:
+        return bool(self.pending)
 
     def mark_saved(self) -> None:
         self.pending.clear()
@@ -1028,13 +1043,7 @@ class SoleWriterUnitOfWork(SqlUnitOfWork):
             self.orders.handed_out.clear()
 
     def _has_unsaved_changes(self) -> bool:
-        return (
-            self.orders.has_unsaved_changes()
-            or self.stock.has_unsaved_changes()
-            or any(rma.is_new or rma.changed for rma in self.returns.items.values())
-            or bool(self.tracking.pending)
-            or bool(self.master_data._upserts or self.master_data.warehouses_added)
-        )
+        return any(repository.has_unsaved_changes() for repository in self._repositories())
 
     def close(self) -> None:
         """Wait until every committed transaction is in the database; raises if one failed."""
