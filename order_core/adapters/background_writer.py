@@ -49,7 +49,7 @@ class BackgroundWriter:
             payload = pickle.dumps(writes, protocol=pickle.HIGHEST_PROTOCOL)
             self._pending.append(self._pool.submit(_apply, payload))
         except (BrokenProcessPool, RuntimeError) as error:
-            raise BackgroundWriteFailed(f"the background writer has stopped: {error}") from error
+            raise _stopped(error) from error
 
     def wait(self) -> None:
         """Return once everything handed over is in the database; raises if any of it failed."""
@@ -62,7 +62,7 @@ class BackgroundWriter:
             try:
                 self._pool.submit(_finish).result()
             except BrokenProcessPool as error:
-                raise BackgroundWriteFailed(f"the background writer stopped: {error}") from error
+                raise _stopped(error) from error
         finally:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
@@ -72,7 +72,11 @@ class BackgroundWriter:
             try:
                 future.result()
             except BrokenProcessPool as error:
-                raise BackgroundWriteFailed(f"the background writer stopped: {error}") from error
+                raise _stopped(error) from error
+
+
+def _stopped(error: Exception) -> BackgroundWriteFailed:
+    return BackgroundWriteFailed(f"the background writer has stopped: {error}")
 
 
 # ---------------------------------------------------------------------- in the writer's process
@@ -97,11 +101,15 @@ def _open_database(url: str) -> None:
             dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
-def _apply(payload: bytes) -> int:
-    global _failure
-    writes: list[TableWrite] = pickle.loads(payload)
+def _refuse_after_a_failure() -> None:
     if _failure is not None:
         raise BackgroundWriteFailed(f"not written: an earlier transaction failed ({_failure})")
+
+
+def _apply(payload: bytes) -> None:
+    global _failure
+    _refuse_after_a_failure()
+    writes: list[TableWrite] = pickle.loads(payload)
     try:
         with _engine.begin() as connection:
             BulkWriter(connection, driver_converts=True).apply(writes)
@@ -110,13 +118,11 @@ def _apply(payload: bytes) -> int:
         # The database's own exception may not survive the trip back to the caller: send its text.
         _failure = f"{type(error).__name__}: {error}"
         raise BackgroundWriteFailed(_failure) from None
-    return sum(len(write.rows) for write in writes)
 
 
 def _finish() -> None:
     """Close the database and, for SQLite, checkpoint it to the disk with a full sync."""
-    if _failure is not None:
-        raise BackgroundWriteFailed(f"not written: an earlier transaction failed ({_failure})")
+    _refuse_after_a_failure()
     sqlite_path = _engine.url.database if _engine.dialect.name == "sqlite" else None
     _engine.dispose()
     if sqlite_path and sqlite_path != ":memory:":
