@@ -787,6 +787,11 @@ def _no_cycle_collection():
     try:
         yield
     finally:
+        # Everything the run allocated is still in the youngest generation, which the first
+        # collection after `enable` would walk whole (two seconds after a busy quarter): move
+        # it to the oldest one unwalked, as if it had survived, for the next full collection.
+        gc.freeze()
+        gc.unfreeze()
         if was_enabled:
             gc.enable()
 

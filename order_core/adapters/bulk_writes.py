@@ -7,10 +7,10 @@ them in a process of its own.
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple
 
 from sqlalchemy import Connection, Date, Table
@@ -44,19 +44,18 @@ def deleting(table: Table, keys: Sequence[str], rows: list[tuple]) -> TableWrite
     return TableWrite("delete", table.name, (), tuple(keys), rows)
 
 
-def sqlite_formats(timestamp_texts: dict) -> dict[type, Callable]:
-    """How SQLite stores each kind of value the core's column types hold (see tables.py):
-    timestamps, money and dates as text. `timestamp_texts` caches each timestamp's text."""
-    return {datetime: timestamp_texts.__getitem__, Decimal: str, date: date.isoformat}
-
-
-def register_sqlite_adapters(timestamp_texts: dict) -> None:
-    """Teach this process's sqlite3 module those formats, so that executemany converts each
-    value as it binds it, instead of a pass over each column here. Process-wide: only the
-    background writer's own process does it; its owner clears `timestamp_texts` between
-    transactions."""
-    for value_type, to_text in sqlite_formats(timestamp_texts).items():
-        sqlite3.register_adapter(value_type, to_text)
+@cache
+def text_stored_columns(table_name: str, names: tuple[str, ...]) -> tuple[tuple[int, type], ...]:
+    """(position, value type) of each of `names` whose values SQLite keeps as text (see
+    tables.py): timestamps (datetime), money (Decimal) and dates (date)."""
+    table = t.metadata.tables[table_name]
+    found = []
+    for index, name in enumerate(names):
+        column_type = table.c[name].type
+        for stored_type, value_type in ((t.UtcDateTime, datetime), (t.Money, Decimal), (Date, date)):
+            if isinstance(column_type, stored_type):
+                found.append((index, value_type))
+    return tuple(found)
 
 
 class TimestampTexts(dict):
@@ -72,16 +71,15 @@ class BulkWriter:
 
     SQLAlchemy's per-row parameter processing costs several times the database's own work for
     the hundreds of thousands of rows a simulated day writes. On SQLite the few columns that
-    need it are converted here a whole column at a time, unless the driver was taught the
-    formats (`register_sqlite_adapters`); psycopg adapts Python values itself."""
+    need it are converted here a whole column at a time, unless the rows hold SQLite's values
+    already (`converted`: the background writer's rows do); psycopg adapts Python values itself."""
 
-    def __init__(self, connection: Connection, driver_converts: bool = False) -> None:
+    def __init__(self, connection: Connection, converted: bool = False) -> None:
         self.connection = connection
         self.sqlite = connection.dialect.name == "sqlite"
         self.placeholder = "?" if self.sqlite else "%s"
-        # True where the driver knows the formats already (`register_sqlite_adapters`).
-        self.driver_converts = driver_converts or not self.sqlite
-        self._formats = sqlite_formats(TimestampTexts())
+        self.converted = converted or not self.sqlite
+        self._to_text = {datetime: TimestampTexts().__getitem__, Decimal: str, date: date.isoformat}
 
     def apply(self, writes: Iterable[TableWrite]) -> None:
         for write in writes:
@@ -101,28 +99,19 @@ class BulkWriter:
             else:
                 raise ValueError(f"unknown write kind {write.kind!r}")
             rows = write.rows
-            if not self.driver_converts:
-                rows = self._converted(t.metadata.tables[write.table], names, rows)
+            if not self.converted:
+                rows = self._converted(write.table, names, rows)
             self.connection.exec_driver_sql(sql, rows)
 
     def _condition(self, keys: Sequence[str]) -> str:
         return " AND ".join(f"{name} = {self.placeholder}" for name in keys)
 
-    def _converted(self, table: Table, names: Sequence[str], rows: list[tuple]) -> list[tuple]:
-        conversions = [
-            (index, convert)
-            for index, name in enumerate(names)
-            if (convert := self._converter(table.c[name]))
-        ]
+    def _converted(self, table_name: str, names: tuple[str, ...], rows: list[tuple]) -> list[tuple]:
+        conversions = text_stored_columns(table_name, names)
         if not conversions:
             return rows
         columns = list(zip(*rows, strict=True))
-        for index, convert in conversions:
+        for index, value_type in conversions:
+            convert = self._to_text[value_type]
             columns[index] = [None if value is None else convert(value) for value in columns[index]]
         return list(zip(*columns, strict=True))
-
-    def _converter(self, column):
-        for column_type, value_type in ((t.UtcDateTime, datetime), (t.Money, Decimal), (Date, date)):
-            if isinstance(column.type, column_type):
-                return self._formats[value_type]
-        return None
