@@ -25,6 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from operator import itemgetter
 
 from order_core.domain import lifecycle as status
 from order_core.domain.errors import DomainError
@@ -306,8 +307,11 @@ class Simulation:
         self._replenish(uow, datetime.combine(day, time(22, 0), tzinfo=UTC))
 
     def _run_agenda(self, uow, day: date) -> None:
-        # (time, running number) is unique, so plain tuple order never compares the payloads.
-        agenda = [(at, kind, payload) for at, _, kind, payload in sorted(self.agenda.pop(day, []))]
+        # A day's work was planned in running-number order: a stable sort by time alone puts it in
+        # (time, running number) order without comparing whole tuples.
+        planned = self.agenda.pop(day, [])
+        planned.sort(key=itemgetter(0))
+        agenda = [(at, kind, payload) for at, _, kind, payload in planned]
         receipts = [
             StockReceipt(*payload, note="purchase order")
             for _, kind, payload in agenda

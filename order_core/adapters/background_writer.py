@@ -101,9 +101,13 @@ def packed(writes: list[TableWrite]) -> bytes:
         if not write.rows:
             continue
         columns = list(zip(*write.rows, strict=True))
-        for index, value_type in text_stored_columns(write.table, write.columns + write.keys):
+        names = write.columns
+        if write.change_seq is not None:
+            columns.append([write.change_seq] * len(write.rows))
+            names += ("change_seq",)
+        for index, value_type in text_stored_columns(write.table, names + write.keys):
             columns[index] = _PACK[value_type](columns[index])
-        wire.append((write.kind, str(write.table), write.columns, write.keys, columns))
+        wire.append((write.kind, str(write.table), names, write.keys, columns))
     return marshal.dumps(wire)
 
 

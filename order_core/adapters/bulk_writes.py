@@ -21,19 +21,32 @@ from order_core.adapters import tables as t
 class TableWrite(NamedTuple):
     """One statement's rows, as plain tuples: what a repository's flush asks the database to do.
 
-    insert: `columns` are the inserted columns. update: `columns` are the columns set, then the
-    `keys` that pick the row, and each row holds values in that order. delete: each row holds
-    the `keys`. Plain data, so a flush can be written here or handed to another process."""
+    insert: `columns` are the inserted columns; with `change_seq`, every row also gets that
+    change_seq after its own values, so a flush can hand over its audit events' named tuples as
+    they are. update: `columns` are the columns set, then the `keys` that pick the row, and each
+    row holds values in that order. delete: each row holds the `keys`. Plain data, so a flush
+    can be written here or handed to another process."""
 
     kind: str
     table: str
     columns: tuple[str, ...]
     keys: tuple[str, ...]
-    rows: list[tuple]
+    rows: Sequence[Sequence]
+    change_seq: int | None = None
+
+    def with_change_seq_in_rows(self) -> TableWrite:
+        """The same write with `change_seq` as the rows' last column."""
+        if self.change_seq is None:
+            return self
+        seq = self.change_seq
+        return TableWrite(self.kind, self.table, (*self.columns, "change_seq"), self.keys,
+                          [(*row, seq) for row in self.rows])  # fmt: skip
 
 
-def inserting(table: Table, columns: Sequence[str], rows: list[tuple]) -> TableWrite:
-    return TableWrite("insert", table.name, tuple(columns), (), rows)
+def inserting(
+    table: Table, columns: Sequence[str], rows: Sequence[Sequence], change_seq: int | None = None
+) -> TableWrite:
+    return TableWrite("insert", table.name, tuple(columns), (), rows, change_seq)
 
 
 def updating(table: Table, columns: Sequence[str], keys: Sequence[str], rows: list[tuple]) -> TableWrite:
@@ -85,6 +98,7 @@ class BulkWriter:
         for write in writes:
             if not write.rows:
                 continue
+            write = write.with_change_seq_in_rows()
             mark = self.placeholder
             if write.kind == "insert":
                 names = write.columns

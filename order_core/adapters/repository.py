@@ -87,7 +87,7 @@ class SqlOrderRepository:
         unique = set(order_ids)
         wanted = sorted(unique) if len(unique) > 1 else list(unique)
         new, loaded, handed_out = self.new, self.loaded, self.handed_out
-        missing = [i for i in wanted if i not in new and i not in loaded]
+        missing = [i for i in wanted if i not in loaded and i not in new]
         for chunk in _chunks(missing):
             self._load(chunk)
         found = {}
@@ -204,7 +204,8 @@ class SqlOrderRepository:
             # Parcels shipped in this transaction are not in the database yet.
             for order in self._changed_in_transaction():
                 for shipment in order.shipments:
-                    index[shipment.tracking_number] = (order.order_id, shipment.shipment_id, shipment.carrier)
+                    if (number := shipment.tracking_number) not in index:
+                        index[number] = (order.order_id, shipment.shipment_id, shipment.carrier)
         missing = [n for n in wanted if n not in index]
         s = t.shipments.c
         for chunk in _chunks(missing):
@@ -405,9 +406,9 @@ class SqlOrderRepository:
                              m.issued_by, m.note, seq)
                         )  # fmt: skip
                         m.is_new = False
-                # Events are named tuples in the tables' column order: only the sequence number is added.
-                event_rows += [(*e, seq) for e in order.events]
-                warehouse_event_rows += [(*e, seq) for e in order.warehouse_events]
+                # Events are named tuples in the tables' column order, written as they are.
+                event_rows += order.events
+                warehouse_event_rows += order.warehouse_events
                 order.events, order.warehouse_events = [], []
             for s in order.shipments:
                 if s.is_new:
@@ -481,8 +482,8 @@ class SqlOrderRepository:
                  "note", "change_seq"),
                 memo_rows,
             ),
-            inserting(t.order_events, ORDER_EVENT_COLUMNS, event_rows),
-            inserting(t.warehouse_events, WAREHOUSE_EVENT_COLUMNS, warehouse_event_rows),
+            inserting(t.order_events, ORDER_EVENT_COLUMNS, event_rows, change_seq=seq),
+            inserting(t.warehouse_events, WAREHOUSE_EVENT_COLUMNS, warehouse_event_rows, change_seq=seq),
             updating(t.shipments, ("status", "delivered_at", "change_seq"), ("shipment_id",), shipment_updates),
         ]  # fmt: skip
 
@@ -543,16 +544,16 @@ LINE_COLUMNS = (
     "order_id", "line_number", "sku", "quantity_ordered", "unit_price", "quantity_shipped",
     "quantity_cancelled", "quantity_backordered", "updated_at", "change_seq",
 )  # fmt: skip
-# The audit events' named-tuple fields, in order, as table columns.
+# The audit events' named-tuple fields, in order, as table columns (inserts add change_seq).
 ORDER_EVENT_COLUMNS = (
-    "order_id", "event_type", "event_at", "actor", "reason_code", "note", "status_after", "change_seq",
+    "order_id", "event_type", "event_at", "actor", "reason_code", "note", "status_after",
 )  # fmt: skip
 WAREHOUSE_EVENT_COLUMNS = (
-    "order_id", "warehouse_id", "event_type", "event_at", "actor", "sku", "quantity", "note", "change_seq",
+    "order_id", "warehouse_id", "event_type", "event_at", "actor", "sku", "quantity", "note",
 )  # fmt: skip
 TRACKING_EVENT_COLUMNS = (
     "tracking_number", "order_id", "shipment_id", "carrier", "status_code", "event_at", "exception_code",
-    "location", "change_seq",
+    "location",
 )  # fmt: skip
 INVENTORY_EVENT_COLUMNS = (
     "sku",
@@ -923,8 +924,8 @@ class SqlTrackingLog:
         self.pending.append(event)
 
     def flush(self, seq: int) -> list[TableWrite]:
-        # Tracking events are named tuples in the table's column order: only the sequence number is added.
-        return [inserting(t.tracking_events, TRACKING_EVENT_COLUMNS, [(*e, seq) for e in self.pending])]
+        # Tracking events are named tuples in the table's column order, written as they are.
+        return [inserting(t.tracking_events, TRACKING_EVENT_COLUMNS, list(self.pending), change_seq=seq)]
 
     def has_unsaved_changes(self) -> bool:
         return bool(self.pending)

@@ -73,3 +73,17 @@ def test_a_naive_timestamp_is_refused_before_it_leaves():
 def test_rows_of_unequal_length_are_refused():
     with pytest.raises(ValueError):
         packed([TableWrite("delete", "allocations", (), ("order_id",), [("SO-1",), ("SO-2", "x")])])
+
+
+def test_an_inserts_change_seq_is_added_to_every_row_on_both_paths():
+    from order_core.adapters.repository import ORDER_EVENT_COLUMNS
+    from order_core.domain.events import OrderEvent
+
+    at = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+    events = [OrderEvent("SO-1", "created", at, "desk", None, None, "created"),
+              OrderEvent("SO-1", "validated", at, "desk", None, "ok", "validated")]  # fmt: skip
+    write = inserting(t.order_events, ORDER_EVENT_COLUMNS, events, change_seq=12)
+    expected = TableWrite("insert", "order_events", (*ORDER_EVENT_COLUMNS, "change_seq"), (),
+                          [(*event, 12) for event in events])  # fmt: skip
+    assert write.with_change_seq_in_rows() == expected
+    assert unpacked(packed([write]), sqlite=False) == [expected]
