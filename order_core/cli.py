@@ -282,7 +282,9 @@ def _simulate(args: argparse.Namespace) -> int:
             f"the simulation could not be written to {args.db or _default_db()}: {error}"
         ) from error
     finally:
-        uow.close()
+        # After a failure the error on its way out says more than the close's own complaint.
+        with contextlib.suppress(BackgroundWriteFailed):
+            uow.close()
         engine.dispose()
     print(f"simulated {summary.days} days, {summary.orders} orders in {summary.seconds:.1f} s")
     print("orders by status: " + ", ".join(f"{s} {n}" for s, n in summary.statuses.items()))

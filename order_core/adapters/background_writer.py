@@ -19,6 +19,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import Engine, event
+from sqlalchemy.exc import DBAPIError
 
 from order_core.adapters.bulk_writes import BulkWriter, TableWrite, text_stored_columns
 from order_core.adapters.tables import sqlite_timestamp_text
@@ -192,8 +193,17 @@ def _apply(payload: bytes) -> None:
             BulkWriter(connection, converted=True).apply(writes)
     except Exception as error:
         # The database's own exception may not survive the trip back to the caller: send its text.
-        _failure = f"{type(error).__name__}: {error}"
+        _failure = _one_line(error)
         raise BackgroundWriteFailed(_failure) from None
+
+
+def _one_line(error: Exception) -> str:
+    """The database's own message and the statement it refused, without SQLAlchemy's echo of
+    every row of the executemany."""
+    if isinstance(error, DBAPIError) and error.orig is not None:
+        statement = " ".join((error.statement or "").split()[:3])  # INSERT INTO orders, UPDATE orders SET
+        return f"{type(error.orig).__name__}: {error.orig} ({statement} ...)"
+    return f"{type(error).__name__}: {error}"
 
 
 def _finish() -> None:

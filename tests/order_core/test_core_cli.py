@@ -92,3 +92,28 @@ def test_simulate_then_export_from_a_fresh_folder(capsys, db, tmp_path):
     assert list((tmp_path / "fresh" / "landing" / "oms" / "orders").glob("order_core-000001.parquet"))
     code, _, err = run(capsys, "simulate", "--db", db, "--days", "1", "--orders-per-day", "5")
     assert code == 2 and "fresh database" in err
+
+
+def test_a_database_that_refuses_the_simulations_rows_is_one_line_and_nothing_after_it_is_written(
+    capsys, db, tmp_path
+):
+    from sqlalchemy import text
+
+    from order_core.adapters.database import open_database
+
+    engine = open_database(db)
+    with engine.begin() as connection:
+        connection.execute(text(
+            "CREATE TRIGGER no_more_orders BEFORE INSERT ON orders "
+            "BEGIN SELECT RAISE(ABORT, 'the order book is closed'); END"
+        ))  # fmt: skip
+    code, _, err = run(capsys, "simulate", "--db", db, "--days", "3", "--orders-per-day", "20", "--quiet")
+    assert code == 2
+    assert err.startswith("orderpulse: error: the simulation could not be written to ")
+    assert "the order book is closed" in err
+    assert len(err.strip().splitlines()) == 1, "no traceback"
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM orders")).scalar_one() == 0
+        # The set-up day was written; the first day with orders and everything after it were not.
+        assert connection.execute(text("SELECT max(value) FROM change_counter")).scalar_one() == 1
+    engine.dispose()
