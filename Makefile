@@ -14,8 +14,11 @@ PORT ?= 8501
 $(STAMP): pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv==0.13.8
-	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements.lock
+	# Bytecode compiled once here: where PYTHONDONTWRITEBYTECODE is set, every process (and the
+	# simulator's writer) would otherwise compile SQLAlchemy and the rest from source at each start.
+	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q ingest expectations orchestration dashboards order_core orderpulse warehouse benchmarks
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 	touch $(STAMP)
 
