@@ -11,7 +11,7 @@ from order_core.domain.errors import DomainError
 from order_core.domain.events import InventoryEvent
 
 
-@dataclass
+@dataclass(slots=True)
 class Product:
     sku: str
     list_price: Decimal
@@ -24,14 +24,14 @@ class Warehouse(NamedTuple):  # a named tuple: allocation hashes the warehouse l
     country: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Customer:
     customer_id: str
     credit_limit: Decimal | None = None  # None: no limit (card payers)
     open_balance: Decimal = Decimal("0")  # receivables not yet paid, kept by the finance system
 
 
-@dataclass
+@dataclass(slots=True)
 class StockLevel:
     """Stock of one SKU in one warehouse. Available to promise = on hand - allocated.
 

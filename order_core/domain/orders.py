@@ -52,7 +52,7 @@ RETURNED_TO_SENDER = "returned_to_sender"
 FINAL_SHIPMENT_STATUSES = (SHIPMENT_DELIVERED, LOST, RETURNED_TO_SENDER)
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderLine:
     line_number: int
     sku: str
@@ -69,7 +69,7 @@ class OrderLine:
         return self.quantity_ordered - self.quantity_shipped - self.quantity_cancelled
 
 
-@dataclass
+@dataclass(slots=True)
 class Allocation:
     line_number: int
     warehouse_id: str
@@ -77,7 +77,7 @@ class Allocation:
     stage: str = ALLOCATED
 
 
-@dataclass
+@dataclass(slots=True)
 class OrderHold:
     hold_number: int
     reason: str
@@ -93,7 +93,7 @@ class OrderHold:
         return self.released_at is None
 
 
-@dataclass
+@dataclass(slots=True)
 class ShipmentLine:
     line_number: int
     order_line_number: int
@@ -101,7 +101,7 @@ class ShipmentLine:
     quantity: int
 
 
-@dataclass
+@dataclass(slots=True)
 class Shipment:
     shipment_id: str
     warehouse_id: str
@@ -120,7 +120,7 @@ class Shipment:
         return self.status in FINAL_SHIPMENT_STATUSES
 
 
-@dataclass
+@dataclass(slots=True)
 class Invoice:
     invoice_id: str
     shipment_id: str | None
@@ -130,7 +130,7 @@ class Invoice:
     is_new: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class CreditMemo:
     credit_memo_id: str
     invoice_id: str
@@ -142,7 +142,7 @@ class CreditMemo:
     is_new: bool = True
 
 
-@dataclass
+@dataclass(slots=True)
 class Order:
     order_id: str
     channel: str

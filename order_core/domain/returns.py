@@ -35,7 +35,7 @@ class ReturnRequestLine:
     reason_code: str
 
 
-@dataclass
+@dataclass(slots=True)
 class ReturnLine:
     line_number: int
     sku: str
@@ -50,7 +50,7 @@ class ReturnLine:
     changed: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class ReturnAuthorization:
     rma_id: str
     order_id: str
