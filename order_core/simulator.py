@@ -180,7 +180,7 @@ class SimulatedPayments(PaymentGateway):
         return Authorization(approved=reason is None, decline_reason=reason)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Customer:
     customer_id: str
     country: str
