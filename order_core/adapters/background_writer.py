@@ -103,6 +103,7 @@ def packed(writes: list[TableWrite]) -> bytes:
             continue
         columns = list(zip(*write.rows, strict=True))
         names = write.columns
+        # `TableWrite.with_change_seq_in_rows` column-wise: no copy of every event row.
         if write.change_seq is not None:
             columns.append([write.change_seq] * len(write.rows))
             names += ("change_seq",)
@@ -114,15 +115,17 @@ def packed(writes: list[TableWrite]) -> bytes:
 
 def unpacked(payload: bytes, sqlite: bool) -> list[TableWrite]:
     """The writes `packed` packed, with the values SQLite stores (`sqlite`) or Python's own."""
-    unpack = _UNPACK_FOR_SQLITE if sqlite else _UNPACK
-    timestamp_texts = _TimestampTexts()  # a use case's events share their timestamp
+    unpack = _UNPACK
+    if sqlite:
+        texts = _TimestampTexts()  # a use case's events share their timestamp
+        unpack = {
+            datetime: lambda values: [None if v is None else texts[v] for v in values],
+            **_UNPACK_FOR_SQLITE,
+        }
     writes = []
     for kind, table, columns, keys, values in marshal.loads(payload):
         for index, value_type in text_stored_columns(table, columns + keys):
-            if sqlite and value_type is datetime:
-                values[index] = [None if v is None else timestamp_texts[v] for v in values[index]]
-            else:
-                values[index] = unpack[value_type](values[index])
+            values[index] = unpack[value_type](values[index])
         writes.append(TableWrite(kind, table, columns, keys, list(zip(*values, strict=True))))
     return writes
 
@@ -137,9 +140,13 @@ def _pack_timestamps(values) -> list:
         ) from None
 
 
+def _timestamp(microseconds: int) -> datetime:
+    return _EPOCH + microseconds * _MICROSECOND
+
+
 class _TimestampTexts(dict):
     def __missing__(self, microseconds: int) -> str:
-        text = self[microseconds] = sqlite_timestamp_text(_EPOCH + microseconds * _MICROSECOND)
+        text = self[microseconds] = sqlite_timestamp_text(_timestamp(microseconds))
         return text
 
 
@@ -149,7 +156,7 @@ _PACK = {
     date: lambda values: [None if v is None else v.toordinal() for v in values],
 }
 _UNPACK = {
-    datetime: lambda values: [None if v is None else _EPOCH + v * _MICROSECOND for v in values],
+    datetime: lambda values: [None if v is None else _timestamp(v) for v in values],
     Decimal: lambda values: [None if v is None else Decimal(v) for v in values],
     date: lambda values: [None if v is None else date.fromordinal(v) for v in values],
 }
