@@ -63,7 +63,12 @@ class SqlOrderRepository:
         # Loaded orders handed out in this transaction: only these can have changed, so flushing
         # and the in-memory lookups look at them rather than at everything kept in memory.
         self.handed_out: dict[str, Order] = {}
-        self._backordered_at_load: dict[tuple[str, int], int] = {}
+        # What the database holds of each order's derived and rewritten parts, so a flush writes
+        # them only when they changed: each line's quantity_backordered (in line order), and the
+        # allocation and hold rows (most changes of an order, a delivery say, touch neither).
+        self._stored_backorders: dict[str, list[int]] = {}
+        self._stored_allocations: dict[str, list[tuple]] = {}
+        self._stored_holds: dict[str, list[tuple]] = {}
         self._external_ids: dict[tuple[str, str], str | None] = {}
         self._flushed: list[Order] = []
         self._tracking_index: dict[str, tuple[str, str, str]] = {}  # a tracking number never changes hands
@@ -165,7 +170,7 @@ class SqlOrderRepository:
             for order in self._changed_in_transaction()
             if any(
                 line.sku in wanted and waiting > 0
-                for line, waiting in zip(order.lines, order.backordered_by_line().values(), strict=True)
+                for line, waiting in zip(order.lines, order.backordered_quantities(), strict=True)
             )
         ]
         orders = self.get_many(dict.fromkeys([*committed, *in_memory]))
@@ -177,13 +182,13 @@ class SqlOrderRepository:
     def _committed_waiting_for(self, skus: set[str]) -> list[str]:
         """Orders whose stored lines wait for one of `skus` (memory answers in complete mode)."""
         if self.complete:
-            stored = self._backordered_at_load
+            stored = self._stored_backorders
             return [
                 order_id
                 for order_id, order in self.get_many(self._backordered).items()
                 if any(
-                    line.sku in skus and stored.get((order_id, line.line_number), 0) > 0
-                    for line in order.lines
+                    line.sku in skus and waiting > 0
+                    for line, waiting in zip(order.lines, stored[order_id], strict=True)
                 )
             ]
         o, lc = t.orders.c, t.order_lines.c
@@ -277,6 +282,9 @@ class SqlOrderRepository:
         if not batch:
             return
         ids = list(batch)
+        stored_backorders = self._stored_backorders
+        for order_id in ids:
+            stored_backorders[order_id] = []
         lc = t.order_lines.c
         for row in self.connection.execute(
             select(
@@ -287,7 +295,7 @@ class SqlOrderRepository:
             .order_by(lc.order_id, lc.line_number)
         ):  # fmt: skip
             batch[row[0]].lines.append(OrderLine(*row[1:8], is_new=False))
-            self._backordered_at_load[(row[0], row[1])] = row[8]
+            stored_backorders[row[0]].append(row[8])
         ac = t.allocations.c
         for row in self.connection.execute(
             select(ac.order_id, ac.line_number, ac.warehouse_id, ac.quantity, ac.stage)
@@ -343,6 +351,9 @@ class SqlOrderRepository:
             .order_by(cc.order_id, cc.issued_at, cc.credit_memo_id)
         ):  # fmt: skip
             batch[row[0]].credit_memos.append(CreditMemo(*row[1:], is_new=False))
+        for order_id, order in batch.items():
+            self._stored_allocations[order_id] = _allocation_rows(order)
+            self._stored_holds[order_id] = _hold_rows(order)
         self.loaded.update(batch)
 
     # ------------------------------------------------------------------ writing
@@ -359,40 +370,48 @@ class SqlOrderRepository:
             key=attrgetter("order_id"),
         )
         self._flushed = new + dirty
-        stored_backorder = self._backordered_at_load
-        order_rows, line_rows, order_updates, line_updates, replaced = [], [], [], [], []
+        stored_backorders, stored_allocations, stored_holds = (
+            self._stored_backorders, self._stored_allocations, self._stored_holds
+        )
+        order_rows, line_rows, order_updates, line_updates = [], [], [], []
+        replaced_allocations, replaced_holds = [], []
         allocation_rows, hold_rows, shipment_rows, shipment_line_rows, shipment_updates = [], [], [], [], []
         invoice_rows, memo_rows, event_rows, warehouse_event_rows = [], [], [], []
         for order in self._flushed:
             order_id = order.order_id
-            waiting = order.backordered_by_line()
-            if order_id in self.new:
+            waiting = order.backordered_quantities()
+            is_new = order_id in self.new
+            if is_new:
                 order_rows.append(_order_row(order, seq))
-                for line in order.lines:
-                    line_rows.append(_line_row(order, line, waiting[line.line_number], seq))
+                for line, backordered in zip(order.lines, waiting, strict=True):
+                    line_rows.append(_line_row(order, line, backordered, seq))
                     line.is_new = line.changed = False
             elif order.changed:
                 order_updates.append(
                     (order.status, order.updated_at, order.payment_authorized, order.ship_to_country,
                      order.ship_to_postal_code, seq, order_id)
                 )  # fmt: skip
-                for line in order.lines:
-                    backordered = waiting[line.line_number]
-                    if line.changed or backordered != stored_backorder.get((order_id, line.line_number)):
+                stored = stored_backorders[order_id]
+                for line, backordered, was in zip(order.lines, waiting, stored, strict=True):
+                    if line.changed or backordered != was:
                         # Rewritten whole: every column set, keyed by order id and line number.
                         row = _line_row(order, line, backordered, seq)
                         line_updates.append((*row[2:], order_id, line.line_number))
                         line.changed = False
-                replaced.append((order_id,))  # its allocations and holds are rewritten
             if order.changed:
-                allocation_rows += [
-                    (order_id, a.line_number, a.warehouse_id, a.stage, a.quantity) for a in order.allocations
-                ]
-                hold_rows += [
-                    (order_id, h.hold_number, h.reason, h.placed_at, h.placed_by, h.note, h.released_at,
-                     h.released_by, h.release_note)
-                    for h in order.holds
-                ]  # fmt: skip
+                # Allocations and holds are rewritten whole, when they differ from what is stored.
+                allocations = _allocation_rows(order)
+                if is_new or allocations != stored_allocations[order_id]:
+                    if not is_new:
+                        replaced_allocations.append((order_id,))
+                    allocation_rows += allocations
+                    stored_allocations[order_id] = allocations
+                holds = _hold_rows(order)
+                if is_new or holds != stored_holds[order_id]:
+                    if not is_new:
+                        replaced_holds.append((order_id,))
+                    hold_rows += holds
+                    stored_holds[order_id] = holds
                 for i in order.invoices:
                     if i.is_new:
                         invoice_rows.append(
@@ -432,9 +451,8 @@ class SqlOrderRepository:
                 elif s.changed:  # a delivery changes a shipment without changing its order's row
                     shipment_updates.append((s.status, s.delivered_at, seq, s.shipment_id))
                 s.is_new = s.changed = False
-            for line_number, backordered in waiting.items():
-                stored_backorder[(order_id, line_number)] = backordered
-            if any(backordered > 0 for backordered in waiting.values()):
+            stored_backorders[order_id] = waiting
+            if max(waiting) > 0:
                 self._backordered.add(order_id)
             else:
                 self._backordered.discard(order_id)
@@ -450,8 +468,8 @@ class SqlOrderRepository:
                 order_updates,
             ),
             updating(t.order_lines, LINE_COLUMNS[2:], LINE_COLUMNS[:2], line_updates),
-            deleting(t.allocations, ("order_id",), replaced),
-            deleting(t.order_holds, ("order_id",), replaced),
+            deleting(t.allocations, ("order_id",), replaced_allocations),
+            deleting(t.order_holds, ("order_id",), replaced_holds),
             inserting(t.allocations, ("order_id", "line_number", "warehouse_id", "stage", "quantity"), allocation_rows),
             inserting(
                 t.order_holds,
@@ -525,14 +543,28 @@ class SqlOrderRepository:
             if since > horizon:
                 break
             del finished_since[order_id]
-            for line in self.loaded.pop(order_id).lines:
-                del self._backordered_at_load[(order_id, line.line_number)]
+            del self.loaded[order_id]
+            del self._stored_backorders[order_id]
+            del self._stored_allocations[order_id]
+            del self._stored_holds[order_id]
 
     def has_unsaved_changes(self) -> bool:
         return bool(self.new) or any(o.changed or o.shipments_changed for o in self.handed_out.values())
 
     def mark_saved(self) -> None:
         self.handed_out.clear()  # flush marked each order's parts saved as it wrote them
+
+
+def _allocation_rows(order: Order) -> list[tuple]:
+    return [(order.order_id, a.line_number, a.warehouse_id, a.stage, a.quantity) for a in order.allocations]
+
+
+def _hold_rows(order: Order) -> list[tuple]:
+    return [
+        (order.order_id, h.hold_number, h.reason, h.placed_at, h.placed_by, h.note, h.released_at,
+         h.released_by, h.release_note)
+        for h in order.holds
+    ]  # fmt: skip
 
 
 ORDER_COLUMNS = (

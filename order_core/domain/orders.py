@@ -289,20 +289,18 @@ class Order:
                 allocated += allocation.quantity
         return line.open_quantity - allocated
 
-    def backordered_by_line(self) -> dict[int, int]:
-        """Units of each line still waiting for stock (neither allocated, shipped nor cancelled)."""
+    def backordered_quantities(self) -> list[int]:
+        """Units of each line, in line order, still waiting for stock (neither allocated, shipped
+        nor cancelled)."""
         # open_quantity spelt out: this runs for every order at every commit.
-        waiting = {
-            line.line_number: line.quantity_ordered - line.quantity_shipped - line.quantity_cancelled
-            for line in self.lines
-        }
+        waiting = [line.quantity_ordered - line.quantity_shipped - line.quantity_cancelled for line in self.lines]
         for allocation in self.allocations:
-            waiting[allocation.line_number] -= allocation.quantity
+            waiting[allocation.line_number - 1] -= allocation.quantity
         return waiting
 
     @property
     def total_backordered(self) -> int:
-        return sum(self.backordered_by_line().values())
+        return sum(self.backordered_quantities())
 
     @property
     def can_allocate(self) -> bool:
