@@ -370,9 +370,8 @@ class SqlOrderRepository:
             key=attrgetter("order_id"),
         )
         self._flushed = new + dirty
-        stored_backorders, stored_allocations, stored_holds = (
-            self._stored_backorders, self._stored_allocations, self._stored_holds
-        )
+        stored_backorders = self._stored_backorders
+        stored_allocations, stored_holds = self._stored_allocations, self._stored_holds
         order_rows, line_rows, order_updates, line_updates = [], [], [], []
         replaced_allocations, replaced_holds = [], []
         allocation_rows, hold_rows, shipment_rows, shipment_line_rows, shipment_updates = [], [], [], [], []

@@ -293,7 +293,9 @@ class Order:
         """Units of each line, in line order, still waiting for stock (neither allocated, shipped
         nor cancelled)."""
         # open_quantity spelt out: this runs for every order at every commit.
-        waiting = [line.quantity_ordered - line.quantity_shipped - line.quantity_cancelled for line in self.lines]
+        waiting = [
+            line.quantity_ordered - line.quantity_shipped - line.quantity_cancelled for line in self.lines
+        ]
         for allocation in self.allocations:
             waiting[allocation.line_number - 1] -= allocation.quantity
         return waiting
