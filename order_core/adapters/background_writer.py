@@ -131,13 +131,21 @@ def unpacked(payload: bytes, sqlite: bool) -> list[TableWrite]:
 
 
 def _pack_timestamps(values) -> list:
+    # A use case's rows share one timestamp object, and converting one costs a fifth of a
+    # microsecond: a run of the same object is converted once.
+    converted, last, microseconds = [], None, None
     try:
-        return [None if v is None else (v - _EPOCH) // _MICROSECOND for v in values]
+        for value in values:
+            if value is not last:
+                last = value
+                microseconds = None if value is None else (value - _EPOCH) // _MICROSECOND
+            converted.append(microseconds)
     except TypeError:
         bad = next(v for v in values if not (v is None or (isinstance(v, datetime) and v.tzinfo)))
         raise ValueError(
             f"not an aware timestamp: {bad!r} (the core stores aware UTC timestamps only)"
         ) from None
+    return converted
 
 
 def _timestamp(microseconds: int) -> datetime:
