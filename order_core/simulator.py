@@ -356,9 +356,10 @@ class Simulation:
         new_customers: list[_Customer] = []
         requests: list[PlaceOrder] = []
         troubles: list[str | None] = []
+        day_code = f"{day:%y%m%d}"  # formatted once: strftime costs a microsecond
         for ordered_at in times:
             customer = self._customer(new_customers)
-            request, trouble = self._order_request(customer, ordered_at)
+            request, trouble = self._order_request(customer, ordered_at, day_code)
             requests.append(request)
             troubles.append(trouble)
         if new_customers:
@@ -398,7 +399,9 @@ class Simulation:
             return Customer(customer.customer_id, limit, balance)
         return Customer(customer.customer_id)
 
-    def _order_request(self, customer: _Customer, ordered_at: datetime) -> tuple[PlaceOrder, str | None]:
+    def _order_request(
+        self, customer: _Customer, ordered_at: datetime, day_code: str
+    ) -> tuple[PlaceOrder, str | None]:
         rng, rates = self.rng, self.rates
         trouble = None
         roll = rng.random()
@@ -436,7 +439,7 @@ class Simulation:
             if trouble == "pricing_hold" and index == 0:
                 price = (price * Decimal(str(rng.choice((0.8, 0.85, 0.9, 1.1))))).quantize(Decimal("0.01"))
             lines.append(LineRequest(sku, quantity, price))
-        external = f"{customer.channel.upper()}-{ordered_at:%y%m%d}-{rng.randrange(16**8):08X}"
+        external = f"{customer.channel.upper()}-{day_code}-{rng.randrange(16**8):08X}"
         if trouble == "payment_failure":
             self.payments.declines[external] = rng.choice(
                 ("card_declined", "insufficient_funds", "expired_card")
@@ -602,11 +605,12 @@ class Simulation:
         ]
         services.pack(uow, packable, at=wave + timedelta(hours=1), actor="packer")
         confirmations = []
+        day_code = f"{day:%y%m%d}"
         for order_id, warehouse_id in packable:
             order = orders[order_id]
             carrier = rng.choice(CARRIERS[warehouse_id])
             self.tracking_count += 1
-            tracking = f"{carrier[:2].upper()}{day:%y%m%d}{self.tracking_count:09d}"
+            tracking = f"{carrier[:2].upper()}{day_code}{self.tracking_count:09d}"
             confirmations.append(
                 ShipConfirmation(order_id, warehouse_id, carrier, order.service_level, tracking)
             )

@@ -203,7 +203,7 @@ class SqlOrderRepository:
 
     def shipments_by_tracking(self, tracking_numbers: Iterable[str]) -> dict[str, tuple[str, str, str]]:
         """tracking number -> (order id, shipment id, carrier)."""
-        wanted = sorted(set(tracking_numbers))
+        wanted = set(tracking_numbers)
         index = self._tracking_index
         if any(n not in index for n in wanted):
             # Parcels shipped in this transaction are not in the database yet.
@@ -211,7 +211,7 @@ class SqlOrderRepository:
                 for shipment in order.shipments:
                     if (number := shipment.tracking_number) not in index:
                         index[number] = (order.order_id, shipment.shipment_id, shipment.carrier)
-        missing = [n for n in wanted if n not in index]
+        missing = sorted(n for n in wanted if n not in index)
         s = t.shipments.c
         for chunk in _chunks(missing):
             for number, order_id, shipment_id, carrier in self.connection.execute(
@@ -951,8 +951,8 @@ class SqlTrackingLog:
         self.connection = connection
         self.pending: list[TrackingEvent] = []
 
-    def add(self, event: TrackingEvent) -> None:
-        self.pending.append(event)
+    def add_many(self, events: Iterable[TrackingEvent]) -> None:
+        self.pending += events
 
     def flush(self, seq: int) -> list[TableWrite]:
         # Tracking events are named tuples in the table's column order, written as they are.
