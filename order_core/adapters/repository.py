@@ -93,17 +93,17 @@ class SqlOrderRepository:
         wanted = sorted(unique) if len(unique) > 1 else list(unique)
         new, loaded, handed_out = self.new, self.loaded, self.handed_out
         missing = [i for i in wanted if i not in loaded and i not in new]
-        for chunk in _chunks(missing):
-            self._load(chunk)
+        if missing:
+            for chunk in _chunks(missing):
+                self._load(chunk)
         found = {}
         for order_id in wanted:
-            order = new.get(order_id)
-            if order is None:
-                order = loaded.get(order_id)
-                if order is None:
-                    continue
+            order = loaded.get(order_id)
+            if order is not None:  # an order is new or loaded, never both
                 handed_out[order_id] = order
-            found[order_id] = order
+                found[order_id] = order
+            elif (order := new.get(order_id)) is not None:
+                found[order_id] = order
         return found
 
     def _changed_in_transaction(self) -> list[Order]:
@@ -626,10 +626,12 @@ class SqlStockRepository:
         """Stock of each SKU in every warehouse that carries it (by warehouse id), locked for update."""
         unique = set(skus)
         wanted = sorted(unique) if len(unique) > 1 else list(unique)
-        missing = [sku for sku in wanted if sku not in self.by_sku]
+        by_sku = self.by_sku
+        missing = [sku for sku in wanted if sku not in by_sku]
         if self.complete:
-            self.by_sku.update((sku, []) for sku in missing)
-            missing = []
+            # Memory holds every stock level: a SKU it lacks has none.
+            by_sku.update((sku, []) for sku in missing)
+            return {sku: by_sku[sku] for sku in wanted}
         i = t.inventory.c
         for chunk in _chunks(missing):
             for sku in chunk:
@@ -721,7 +723,10 @@ class SqlMasterDataRepository:
 
     def products_by_sku(self, skus: Iterable[str]) -> dict[str, Product]:
         wanted = sorted(set(skus))
-        missing = [] if self.complete else [sku for sku in wanted if sku not in self.products]
+        if self.complete:
+            products = self.products
+            return {sku: products[sku] for sku in wanted if sku in products}
+        missing = [sku for sku in wanted if sku not in self.products]
         p = t.products.c
         for chunk in _chunks(missing):
             for row in self.connection.execute(
@@ -732,7 +737,10 @@ class SqlMasterDataRepository:
 
     def customers_by_id(self, customer_ids: Iterable[str]) -> dict[str, Customer]:
         wanted = sorted(set(customer_ids))
-        missing = [] if self.complete else [cid for cid in wanted if cid not in self.customers]
+        if self.complete:
+            customers = self.customers
+            return {cid: customers[cid] for cid in wanted if cid in customers}
+        missing = [cid for cid in wanted if cid not in self.customers]
         c = t.customers.c
         for chunk in _chunks(missing):
             for row in self.connection.execute(

@@ -327,27 +327,30 @@ class Order:
         backordered. Returns the number of units allocated."""
         if not self.can_allocate:
             raise DomainError(f"order {self.order_id} cannot be allocated while {self.status}")
-        needs = {line.sku: (line, self.backordered_quantity(line)) for line in self.lines}
-        needs = {sku: need for sku, need in needs.items() if need[1] > 0}
+        # (line, units it waits for); an order has one line per SKU.
+        needs = [
+            (line, waiting) for line, waiting in zip(self.lines, self.backordered_quantities(), strict=True)
+            if waiting > 0
+        ]  # fmt: skip
         if not needs:
             return 0
         stock_at = {
-            (level.sku, level.warehouse_id): level for sku in needs for level in stock_by_sku.get(sku, ())
+            (level.sku, level.warehouse_id): level
+            for line, _ in needs
+            for level in stock_by_sku.get(line.sku, ())
         }
         available = {key: level.available for key, level in stock_at.items()}
         plan: list[tuple[OrderLine, str, int]] = []
-        single = next(
-            (
-                wh
-                for wh in warehouse_preference
-                if all(available.get((sku, wh), 0) >= quantity for sku, (_, quantity) in needs.items())
-            ),
-            None,
-        )
+        single = None
+        for wh in warehouse_preference:
+            if all(available.get((line.sku, wh), 0) >= quantity for line, quantity in needs):
+                single = wh
+                break
         if single is not None:
-            plan = [(line, single, quantity) for line, quantity in needs.values()]
+            plan = [(line, single, quantity) for line, quantity in needs]
         else:
-            for sku, (line, quantity) in needs.items():
+            for line, quantity in needs:
+                sku = line.sku
                 whole = next(
                     (wh for wh in warehouse_preference if available.get((sku, wh), 0) >= quantity), None
                 )
@@ -457,7 +460,7 @@ class Order:
         backorder_before = self.total_backordered
         for allocation in work:
             line = self._line(allocation.line_number)
-            level = next(lv for lv in stock_by_sku[line.sku] if lv.warehouse_id == warehouse_id)
+            level = _stock_at(stock_by_sku, line.sku, warehouse_id)
             missing = min(short.get(line.sku, 0), allocation.quantity)
             if missing:
                 level.write_off_reserved(missing, self.order_id, at, actor, "short pick")
@@ -526,7 +529,7 @@ class Order:
         amount = Decimal("0")
         for number, allocation in enumerate(sorted(work, key=lambda a: a.line_number), start=1):
             line = self._line(allocation.line_number)
-            level = next(lv for lv in stock_by_sku[line.sku] if lv.warehouse_id == warehouse_id)
+            level = _stock_at(stock_by_sku, line.sku, warehouse_id)
             level.ship(allocation.quantity)
             line.quantity_shipped += allocation.quantity
             self._touch_line(line, at)
@@ -676,7 +679,7 @@ class Order:
     def _release_all_allocations(self, stock_by_sku, at, actor, note) -> None:
         for allocation in self.allocations:
             sku = self._line(allocation.line_number).sku
-            level = next(lv for lv in stock_by_sku[sku] if lv.warehouse_id == allocation.warehouse_id)
+            level = _stock_at(stock_by_sku, sku, allocation.warehouse_id)
             level.unreserve(allocation.quantity)
         self.allocations = []
 
@@ -769,6 +772,13 @@ class Order:
         self.changed = True
         if at > self.updated_at:
             self.updated_at = at
+
+
+def _stock_at(stock_by_sku: Mapping[str, Sequence[StockLevel]], sku: str, warehouse_id: str) -> StockLevel:
+    for level in stock_by_sku.get(sku, ()):
+        if level.warehouse_id == warehouse_id:
+            return level
+    raise DomainError(f"no stock record of {sku} at {warehouse_id}")
 
 
 def is_cancellable(order: Order) -> bool:
