@@ -67,8 +67,8 @@ class SqlOrderRepository:
         # them only when they changed: each line's quantity_backordered (in line order), and the
         # allocation and hold rows (most changes of an order, a delivery say, touch neither).
         self._stored_backorders: dict[str, list[int]] = {}
-        self._stored_allocations: dict[str, list[tuple]] = {}
-        self._stored_holds: dict[str, list[tuple]] = {}
+        self._stored_allocations: dict[str, Sequence[tuple]] = {}
+        self._stored_holds: dict[str, Sequence[tuple]] = {}
         self._external_ids: dict[tuple[str, str], str | None] = {}
         self._flushed: list[Order] = []
         self._tracking_index: dict[str, tuple[str, str, str]] = {}  # a tracking number never changes hands
@@ -370,6 +370,7 @@ class SqlOrderRepository:
             key=attrgetter("order_id"),
         )
         self._flushed = new + dirty
+        new_orders = self.new
         stored_backorders = self._stored_backorders
         stored_allocations, stored_holds = self._stored_allocations, self._stored_holds
         order_rows, line_rows, order_updates, line_updates = [], [], [], []
@@ -379,7 +380,7 @@ class SqlOrderRepository:
         for order in self._flushed:
             order_id = order.order_id
             waiting = order.backordered_quantities()
-            is_new = order_id in self.new
+            is_new = order_id in new_orders
             if is_new:
                 order_rows.append(_order_row(order, seq))
                 for line, backordered in zip(order.lines, waiting, strict=True):
@@ -426,8 +427,10 @@ class SqlOrderRepository:
                         m.is_new = False
                 # Events are named tuples in the tables' column order, written as they are.
                 event_rows += order.events
-                warehouse_event_rows += order.warehouse_events
-                order.events, order.warehouse_events = [], []
+                order.events.clear()
+                if order.warehouse_events:
+                    warehouse_event_rows += order.warehouse_events
+                    order.warehouse_events.clear()
             for s in order.shipments:
                 if s.is_new:
                     shipment_rows.append(
@@ -554,11 +557,17 @@ class SqlOrderRepository:
         self.handed_out.clear()  # flush marked each order's parts saved as it wrote them
 
 
-def _allocation_rows(order: Order) -> list[tuple]:
+# An order's allocation and hold rows, as its flush compares them with what is stored: most
+# orders have none most of the time, and then share one empty tuple.
+def _allocation_rows(order: Order) -> Sequence[tuple]:
+    if not order.allocations:
+        return ()
     return [(order.order_id, a.line_number, a.warehouse_id, a.stage, a.quantity) for a in order.allocations]
 
 
-def _hold_rows(order: Order) -> list[tuple]:
+def _hold_rows(order: Order) -> Sequence[tuple]:
+    if not order.holds:
+        return ()
     return [
         (order.order_id, h.hold_number, h.reason, h.placed_at, h.placed_by, h.note, h.released_at,
          h.released_by, h.release_note)
