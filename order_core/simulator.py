@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
-from operator import itemgetter
+from operator import attrgetter, itemgetter
 
 from order_core.domain import lifecycle as status
 from order_core.domain.errors import DomainError
@@ -226,6 +226,8 @@ class Simulation:
         # Work the operation has scheduled for a later day: day -> list of (time, kind, payload).
         self.agenda: dict[date, list[tuple]] = defaultdict(list)
         self.scheduled = 0
+        # The carriers' scans, kept apart (they are most of the agenda, and a day's go in one feed).
+        self.scans: dict[date, list[TrackingUpdate]] = defaultdict(list)
         self.released: dict[str, datetime] = {}  # orders with work released to a warehouse, and since when
         self.on_order: dict[tuple[str, str], int] = defaultdict(int)  # purchase orders not yet received
         self.daily_demand: dict[tuple[str, str], float] = {}
@@ -311,21 +313,20 @@ class Simulation:
         # (time, running number) order without comparing whole tuples.
         planned = self.agenda.pop(day, [])
         planned.sort(key=itemgetter(0))
-        agenda = [(at, kind, payload) for at, _, kind, payload in planned]
-        receipts = [
-            StockReceipt(*payload, note="purchase order")
-            for _, kind, payload in agenda
-            if kind == "receive_po"
-        ]
+        deliveries = [(at, payload) for at, _, kind, payload in planned if kind == "receive_po"]
+        other = [(at, kind, payload) for at, _, kind, payload in planned if kind != "receive_po"]
+        receipts = [StockReceipt(*payload, note="purchase order") for _, payload in deliveries]
         if receipts:
             # The receiving dock books the morning's deliveries together.
-            at = max(item[0] for item in agenda if item[1] == "receive_po")
+            at = max(at for at, _ in deliveries)
             for order_id in services.receive_stock(uow, receipts, at=at, actor="receiving.dock"):
                 self.released.setdefault(order_id, at)
             for receipt in receipts:
                 self.on_order[(receipt.sku, receipt.warehouse_id)] -= receipt.quantity
-        # A carrier sends its day's scans as one feed.
-        updates = [payload for _, kind, payload in agenda if kind == "tracking"]
+        # A carrier sends its day's scans as one feed, in time order (scans planned for the same
+        # moment in the order they were planned: the sort is stable).
+        updates = self.scans.pop(day, [])
+        updates.sort(key=attrgetter("at"))
         if updates:
             order_ids = services.record_tracking_events(uow, updates)
             for update, order_id in zip(updates, order_ids, strict=True):
@@ -337,7 +338,6 @@ class Simulation:
                         "credit_memo",
                         (order_id, update.tracking_number, "return_to_sender"),
                     )
-        other = [item for item in agenda if item[1] not in ("receive_po", "tracking")]
         # Load the orders the rest of the agenda touches in one go rather than one by one.
         services.get_orders(uow, [_subject_of(payload) for _, kind, payload in other if kind in ORDER_WORK])
         services.get_returns(uow, [_subject_of(payload) for _, kind, payload in other if kind in RETURN_WORK])
@@ -673,8 +673,9 @@ class Simulation:
             events.append((arrival + timedelta(hours=rng.uniform(10, 19)), "delivered", None))
         location = LOCATIONS[region]
         for at, status_code, exception_code in events:
-            update = TrackingUpdate(number, status_code, at, exception_code, rng.choice(location))
-            self._schedule(at, "tracking", update)
+            self.scans[at.date()].append(
+                TrackingUpdate(number, status_code, at, exception_code, rng.choice(location))
+            )
 
     # ------------------------------------------------------------------ carriers, returns, billing
     def _after_delivery(self, uow, order_id: str, update: TrackingUpdate) -> None:
