@@ -32,6 +32,7 @@ from order_core.service.unit_of_work import DuplicateOrder
 
 SYSTEM = "system"
 SHIP_CUTOFF = time(14, 0)  # orders released before 14:00 UTC leave the same day
+_SHIP_CUTOFF_UTC = SHIP_CUTOFF.replace(tzinfo=UTC)
 SHIP_BY = time(20, 0)
 TRANSIT_DAYS = {"standard": 5, "expedited": 3, "overnight": 1}
 REGIONS = {"US": "NA", "CA": "NA", "MX": "NA"}  # everything else we ship to is served from Europe first
@@ -103,7 +104,7 @@ class PlacedOrder:
 
 def promise(ordered_at: datetime, service_level: str) -> tuple[datetime, date]:
     """Ship by the day's cut-off (or the next day's), deliver after the service level's transit days."""
-    return _promise(ordered_at.date(), ordered_at.timetz() < SHIP_CUTOFF.replace(tzinfo=UTC), service_level)
+    return _promise(ordered_at.date(), ordered_at.timetz() < _SHIP_CUTOFF_UTC, service_level)
 
 
 @functools.lru_cache(maxsize=4096)
