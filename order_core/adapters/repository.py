@@ -399,19 +399,17 @@ class SqlOrderRepository:
                         line_updates.append((*row[2:], order_id, line.line_number))
                         line.changed = False
             if order.changed:
-                # Allocations and holds are rewritten whole, when they differ from what is stored.
-                allocations = _allocation_rows(order)
-                if is_new or allocations != stored_allocations[order_id]:
-                    if not is_new:
-                        replaced_allocations.append((order_id,))
-                    allocation_rows += allocations
-                    stored_allocations[order_id] = allocations
-                holds = _hold_rows(order)
-                if is_new or holds != stored_holds[order_id]:
-                    if not is_new:
-                        replaced_holds.append((order_id,))
-                    hold_rows += holds
-                    stored_holds[order_id] = holds
+                _rewrite_if_changed(
+                    order_id,
+                    is_new,
+                    _allocation_rows(order),
+                    stored_allocations,
+                    replaced_allocations,
+                    allocation_rows,
+                )
+                _rewrite_if_changed(
+                    order_id, is_new, _hold_rows(order), stored_holds, replaced_holds, hold_rows
+                )
                 for i in order.invoices:
                     if i.is_new:
                         invoice_rows.append(
@@ -555,6 +553,23 @@ class SqlOrderRepository:
 
     def mark_saved(self) -> None:
         self.handed_out.clear()  # flush marked each order's parts saved as it wrote them
+
+
+def _rewrite_if_changed(
+    order_id: str,
+    is_new: bool,
+    rows: Sequence[tuple],
+    stored: dict[str, Sequence[tuple]],
+    deletes: list[tuple],
+    inserts: list[tuple],
+) -> None:
+    """Allocations and holds are rewritten whole (delete, then insert), when they differ from
+    what is stored; a new order's are only inserted."""
+    if is_new or rows != stored[order_id]:
+        if not is_new:
+            deletes.append((order_id,))
+        inserts.extend(rows)
+        stored[order_id] = rows
 
 
 # An order's allocation and hold rows, as its flush compares them with what is stored: most

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -89,3 +90,11 @@ class StockLevel:
         self.events.append(
             InventoryEvent(self.sku, self.warehouse_id, event_type, quantity, at, actor, order_id, note)
         )
+
+
+def stock_at(stock_by_sku: Mapping[str, Sequence[StockLevel]], sku: str, warehouse_id: str) -> StockLevel:
+    """The stock level of `sku` at `warehouse_id` among those a repository's `for_skus` returned."""
+    for level in stock_by_sku.get(sku, ()):
+        if level.warehouse_id == warehouse_id:
+            return level
+    raise DomainError(f"no stock record of {sku} at {warehouse_id}")

@@ -21,7 +21,7 @@ class Lifecycle:
         return target in self.transitions[current]
 
     def check(self, entity_id: str, current: str, target: str) -> None:
-        if target not in self.transitions[current]:  # `allows`, spelt out: every status change runs this
+        if not self.allows(current, target):
             raise InvalidTransition(self.entity, entity_id, current, target)
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from order_core.domain import lifecycle as status
 from order_core.domain.errors import DomainError
 from order_core.domain.events import OrderEvent, WarehouseEvent
-from order_core.domain.inventory import StockLevel
+from order_core.domain.inventory import StockLevel, stock_at
 from order_core.domain.lifecycle import CANCELLABLE, ORDER_LIFECYCLE
 from order_core.domain.validation import Hold, LineRequest
 
@@ -282,13 +282,6 @@ class Order:
         self._record("hold_placed", at, actor, reason_code=reason, note=note)
 
     # ------------------------------------------------------------------ allocation
-    def backordered_quantity(self, line: OrderLine) -> int:
-        allocated = 0
-        for allocation in self.allocations:
-            if allocation.line_number == line.line_number:
-                allocated += allocation.quantity
-        return line.open_quantity - allocated
-
     def backordered_quantities(self) -> list[int]:
         """Units of each line, in line order, still waiting for stock (neither allocated, shipped
         nor cancelled)."""
@@ -460,7 +453,7 @@ class Order:
         backorder_before = self.total_backordered
         for allocation in work:
             line = self._line(allocation.line_number)
-            level = _stock_at(stock_by_sku, line.sku, warehouse_id)
+            level = stock_at(stock_by_sku, line.sku, warehouse_id)
             missing = min(short.get(line.sku, 0), allocation.quantity)
             if missing:
                 level.write_off_reserved(missing, self.order_id, at, actor, "short pick")
@@ -529,7 +522,7 @@ class Order:
         amount = Decimal("0")
         for number, allocation in enumerate(sorted(work, key=lambda a: a.line_number), start=1):
             line = self._line(allocation.line_number)
-            level = _stock_at(stock_by_sku, line.sku, warehouse_id)
+            level = stock_at(stock_by_sku, line.sku, warehouse_id)
             level.ship(allocation.quantity)
             line.quantity_shipped += allocation.quantity
             self._touch_line(line, at)
@@ -679,7 +672,7 @@ class Order:
     def _release_all_allocations(self, stock_by_sku, at, actor, note) -> None:
         for allocation in self.allocations:
             sku = self._line(allocation.line_number).sku
-            level = _stock_at(stock_by_sku, sku, allocation.warehouse_id)
+            level = stock_at(stock_by_sku, sku, allocation.warehouse_id)
             level.unreserve(allocation.quantity)
         self.allocations = []
 
@@ -772,13 +765,6 @@ class Order:
         self.changed = True
         if at > self.updated_at:
             self.updated_at = at
-
-
-def _stock_at(stock_by_sku: Mapping[str, Sequence[StockLevel]], sku: str, warehouse_id: str) -> StockLevel:
-    for level in stock_by_sku.get(sku, ()):
-        if level.warehouse_id == warehouse_id:
-            return level
-    raise DomainError(f"no stock record of {sku} at {warehouse_id}")
 
 
 def is_cancellable(order: Order) -> bool:

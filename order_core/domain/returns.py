@@ -10,7 +10,7 @@ from decimal import Decimal
 
 from order_core.domain import lifecycle as status
 from order_core.domain.errors import DomainError
-from order_core.domain.inventory import StockLevel
+from order_core.domain.inventory import StockLevel, stock_at
 from order_core.domain.lifecycle import RETURN_LIFECYCLE
 from order_core.domain.orders import Order
 
@@ -130,7 +130,7 @@ class ReturnAuthorization:
                 )
             line.received_at, line.disposition, line.updated_at, line.changed = at, disposition, at, True
             if disposition == "restock":
-                level = next(lv for lv in stock_by_sku[line.sku] if lv.warehouse_id == line.warehouse_id)
+                level = stock_at(stock_by_sku, line.sku, line.warehouse_id)
                 level.restock(line.quantity, self.order_id, at, actor)
         self._move_to(status.RECEIVED, at)
         summary = ", ".join(f"{line.sku}: {line.disposition}" for line in self.lines)
