@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from great_expectations.execution_engine import pandas_execution_engine
 
+from contract import ENTITIES_BY_PATH, ORDER_EVENT_TYPES
 from expectations.validate import reset_context, summarize_failures, validate_frame
-from ingest.contract import ENTITIES_BY_PATH, ORDER_EVENT_TYPES
 
 AS_OF = dt.datetime(2026, 11, 1)
 LATEST_PLAUSIBLE = AS_OF + dt.timedelta(days=400)

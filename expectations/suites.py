@@ -1,6 +1,6 @@
 """Load checks for each landed entity, derived from the extract contract.
 
-One suite per entity, built from `ingest.contract` so that a contract change (a new enum value,
+One suite per entity, built from `contract` so that a contract change (a new enum value,
 a new key column, a new minimum) changes the checks without anyone hand-editing ten suites.
 
 Every expectation carries `meta={"blocking": bool}`:
@@ -18,7 +18,7 @@ import datetime as dt
 import great_expectations as gx
 from great_expectations.expectations.row_conditions import Column as RowColumn
 
-from ingest.contract import TIMESTAMP, Entity
+from contract import TIMESTAMP, Entity
 
 SUITE_SUFFIX = "__load_checks"
 

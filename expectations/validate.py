@@ -20,8 +20,8 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 from great_expectations.execution_engine import pandas_execution_engine
 from great_expectations.expectations.row_conditions import ComparisonCondition, deserialize_row_condition
 
+from contract import Entity
 from expectations.suites import LATEST_PLAUSIBLE_PARAMETER, SUITE_SUFFIX, build_suite, is_blocking
-from ingest.contract import Entity
 
 # GX logs its internals at DEBUG/INFO (thousands of registry lines at import); an application
 # that turns on DEBUG logging would drown in them. GX warnings still come through.

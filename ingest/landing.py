@@ -6,7 +6,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingest.contract import ENTITIES_BY_PATH, FILE_FORMATS, Entity
+from contract import ENTITIES_BY_PATH, FILE_FORMATS, Entity
 
 _HASH_CHUNK_BYTES = 4 * 1024 * 1024
 

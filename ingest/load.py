@@ -17,7 +17,7 @@ from pathlib import Path
 
 import duckdb
 
-from ingest.contract import DATE, DECIMAL, DUCKDB_TYPES, ENTITIES, INTEGER, TIMESTAMP, Column, Entity
+from contract import DATE, DECIMAL, DUCKDB_TYPES, ENTITIES, INTEGER, TIMESTAMP, Column, Entity
 from ingest.landing import LandedFile, scan_landing, sha256_of
 
 LINEAGE_COLUMNS = {
@@ -86,6 +86,11 @@ def ensure_schema(conn: duckdb.DuckDBPyConnection) -> None:
         columns = [f'"{c.name}" {DUCKDB_TYPES[c.kind]}' for c in entity.columns]
         columns += [f"{name} {sql_type}" for name, sql_type in LINEAGE_COLUMNS.items()]
         conn.execute(f"create table if not exists raw.{entity.table} ({', '.join(columns)})")
+        # A work database made under an earlier contract version gains the columns added since.
+        for column in entity.columns:
+            conn.execute(
+                f'alter table raw.{entity.table} add column if not exists "{column.name}" {DUCKDB_TYPES[column.kind]}'
+            )
 
 
 def load_entity(
@@ -299,10 +304,14 @@ def _landed_rows(conn: duckdb.DuckDBPyConnection, landed: LandedFile) -> tuple[s
         fields = "".join(f', json ->> {_sql_string(n)} as "{_ident(n)}"' for n in names)
         select = f"select row_number() over () as _row_number{fields} from _landed_json"
         params = []
-    missing = [c for c in landed.entity.column_names if c not in names]
+    missing = [c for c in landed.entity.required_column_names if c not in names]
     if missing:
         rows_landed = conn.execute(f"select count(*) from ({select})", params).fetchone()[0]
         raise FileRejected(f"missing required column(s): {', '.join(missing)}", rows_landed)
+    absent_optional = [c for c in landed.entity.column_names if c not in names]
+    if absent_optional:
+        nulls = ", ".join(f'cast(null as varchar) as "{_ident(n)}"' for n in absent_optional)
+        select = f"select *, {nulls} from ({select})"
     return select, params, names
 
 

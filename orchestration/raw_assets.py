@@ -12,7 +12,7 @@ from contextlib import closing
 import dagster as dg
 import duckdb
 
-from ingest.contract import ENTITIES, Entity
+from contract import ENTITIES, Entity
 from ingest.landing import latest_landing_by_source, scan_landing
 from ingest.load import (
     DUPLICATE,

@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from sqlalchemy import Engine, func, insert, select
 
-from ingest.contract import (
+from contract import (
     DATE,
     DECIMAL,
     ENTITIES_BY_PATH,
@@ -157,6 +157,7 @@ EXTRACTS = (
             "order_id": sl.order_id,
             "sku": sl.sku,
             "quantity_shipped": sl.quantity_shipped,
+            "order_line_number": sl.order_line_number,
         },
         t.shipment_lines,
     ),

@@ -6,8 +6,8 @@ import dataclasses
 
 import pytest
 
+from contract import ENTITIES, ENTITIES_BY_PATH, TIMESTAMP, Column
 from expectations.suites import EARLIEST_PLAUSIBLE, LATEST_PLAUSIBLE_PARAMETER, build_suite, is_blocking
-from ingest.contract import ENTITIES, ENTITIES_BY_PATH, TIMESTAMP, Column
 
 
 def _checks(entity) -> list[tuple[str, str | None, dict, bool]]:

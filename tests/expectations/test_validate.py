@@ -10,9 +10,9 @@ import pyarrow as pa
 import pytest
 from great_expectations.execution_engine import pandas_execution_engine
 
+from contract import DATE, DECIMAL, ENTITIES, ENTITIES_BY_PATH, INTEGER, TIMESTAMP, Entity
 from expectations import validate
 from expectations.validate import ExpectationOutcome, summarize_failures, validate_frame
-from ingest.contract import DATE, DECIMAL, ENTITIES, ENTITIES_BY_PATH, INTEGER, TIMESTAMP, Entity
 
 ORDERS = ENTITIES_BY_PATH[("oms", "orders")]
 ORDER_LINES = ENTITIES_BY_PATH[("oms", "order_lines")]

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from ingest.contract import ENTITIES_BY_PATH
+from contract import ENTITIES_BY_PATH
 from ingest.load import DUPLICATE, LOADED, QUARANTINED, load_entity, record_stray_files
 
 ORDERS = ENTITIES_BY_PATH[("oms", "orders")]

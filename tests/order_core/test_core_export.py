@@ -11,7 +11,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from ingest.contract import DATE, DECIMAL, ENTITIES, INTEGER, TIMESTAMP
+from contract import DATE, DECIMAL, ENTITIES, INTEGER, TIMESTAMP
 from order_core.adapters.database import open_database
 from order_core.adapters.extract_writer import export_extracts
 from order_core.adapters.repository import SoleWriterUnitOfWork, SqlUnitOfWork

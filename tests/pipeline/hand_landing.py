@@ -2,7 +2,8 @@
 
 Ten orders, each built for one edge case of kpis.md (comments name the case). All
 orders are placed 2024-01-07 10:00 UTC unless said otherwise; the run's as-of date is
-2024-01-20. Due dates: D1 = 2024-01-10, D2 = 2024-01-12.
+2024-01-20. Due dates: D1 = 2024-01-10, D2 = 2024-01-12, D3 = 2024-01-17 (O11 alone: two
+lines of one SKU, filled line by line through the v1.1 column order_line_number).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ O7,C7,phone,2024-01-07T10:00:00Z,2024-01-10T12:00:00Z,2024-01-12,US,10001,USD,20
 O8,C1,web,2024-01-17T10:00:00Z,2024-01-18T12:00:00Z,2024-01-20,US,10001,USD,10.00,delivered,2024-01-17T10:00:00Z,
 O9,C9,phone,2024-01-07T10:00:00Z,2024-01-08T12:00:00Z,2024-01-10,US,10001,USD,10.00,delivered,2024-01-06T00:00:00Z,
 O10,C10,web,2024-01-07T10:00:00Z,2024-01-10T12:00:00Z,2024-01-12,US,10001,USD,10.00,delivered,2024-01-07T10:00:00Z,
+O11,C11,web,2024-01-14T10:00:00Z,2024-01-15T12:00:00Z,2024-01-17,US,10001,USD,30.00,delivered,2024-01-14T10:00:00Z,
 """
 
 # Lands after ORDERS_CSV but carries an older updated_at: the stale version must lose
@@ -51,6 +53,8 @@ O7,1,SKU-A,2,10.00,2024-01-07T10:00:00Z
 O8,1,SKU-A,1,10.00,2024-01-17T10:00:00Z
 O9,1,SKU-A,1,10.00,2024-01-07T10:00:00Z
 O10,1,SKU-A,1,10.00,2024-01-07T10:00:00Z
+O11,1,SKU-A,2,10.00,2024-01-14T10:00:00Z
+O11,2,SKU-A,1,10.00,2024-01-14T10:00:00Z
 """
 
 ORDER_EVENTS_JSONL = "".join(
@@ -75,6 +79,7 @@ S5,O5,WH1,UPS,ground,T5,2024-01-10T09:00:00Z
 S8,O8,WH1,UPS,ground,T8,2024-01-18T09:00:00Z
 S9,O9,WH2,UPS,ground,T9,2024-01-09T09:00:00Z
 S10,O10,WH2,FEDEX,ground,T10,2024-01-10T04:00:00-05:00
+S11,O11,WH1,UPS,ground,T11,2024-01-15T09:00:00Z
 """
 
 SHIPMENT_LINES_CSV = """\
@@ -89,6 +94,14 @@ S5,1,O5,SKU-A,1
 S8,1,O8,SKU-A,1
 S9,1,O9,SKU-A,1
 S10,1,O10,SKU-A,1
+"""
+
+# A v1.1 writer's file: each shipment line names the order line it fills. O11 ordered SKU-A on
+# two lines (2 and 1 units); only line 1 shipped, so line 2 is unfilled. Matched by SKU alone,
+# both lines would count the 2 units and O11 would look shipped complete.
+SHIPMENT_LINES_V11_CSV = """\
+shipment_id,line_number,order_id,sku,quantity_shipped,order_line_number
+S11,1,O11,SKU-A,2,1
 """
 
 WAREHOUSE_EVENTS_CSV = """\
@@ -107,6 +120,7 @@ TRACKING_EVENTS_JSONL = "".join(
         '{"tracking_number": "T4", "event_at": "2024-01-09T10:00:00Z", "status_code": "exception", "exception_code": "lost", "carrier": "FEDEX", "location": "Memphis"}',
         '{"tracking_number": "T5", "event_at": "2024-01-10T18:00:00Z", "status_code": "exception", "exception_code": "damaged", "carrier": "UPS", "location": null}',
         '{"tracking_number": "T5", "event_at": "2024-01-11T10:00:00Z", "status_code": "delivered", "exception_code": null, "carrier": "UPS", "location": null}',
+        '{"tracking_number": "T11", "event_at": "2024-01-16T10:00:00Z", "status_code": "delivered", "exception_code": null, "carrier": "UPS", "location": null}',
         '{"tracking_number": "T8", "event_at": "2024-01-19T10:00:00Z", "status_code": "delivered", "exception_code": null, "carrier": "UPS", "location": null}',
         '{"tracking_number": "T9", "event_at": "2024-01-11T12:00:00Z", "status_code": "delivered", "exception_code": null, "carrier": "UPS", "location": null}',
         # 20:00 at -05:00 is 01:00 UTC the next day: O10 arrives after its due date.
@@ -133,6 +147,7 @@ def write_hand_landing(landing: Path) -> Path:
         ("oms/order_events/events-1.jsonl", ORDER_EVENTS_JSONL),
         ("wms/shipments/shipments-1.csv", SHIPMENTS_CSV),
         ("wms/shipment_lines/shipment-lines-1.csv", SHIPMENT_LINES_CSV),
+        ("wms/shipment_lines/shipment-lines-2.csv", SHIPMENT_LINES_V11_CSV),
         ("wms/warehouse_events/warehouse-events-1.csv", WAREHOUSE_EVENTS_CSV),
         ("carrier/tracking_events/tracking-1.jsonl", TRACKING_EVENTS_JSONL),
         ("carrier/tracking_events/tracking-2.csv", TRACKING_RESEND_CSV),

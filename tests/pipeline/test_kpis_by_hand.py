@@ -12,11 +12,11 @@ import duckdb
 import pytest
 from hand_landing import AS_OF, write_hand_landing
 
-from ingest.contract import ENTITIES
+from contract import ENTITIES
 from ingest.load import LOADED, load_entity
 from orderpulse.config import DBT_PROJECT_DIR
 
-D1, D2 = dt.date(2024, 1, 10), dt.date(2024, 1, 12)
+D1, D2, D3 = dt.date(2024, 1, 10), dt.date(2024, 1, 12), dt.date(2024, 1, 17)
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 
@@ -84,6 +84,7 @@ EXPECTED_FLAGS = {
     "O8": (False, False, True, True, True, False, False, True, True),  # due date = as-of date
     "O9": (True, False, True, False, False, False, False, False, False),  # stale version landed later
     "O10": (True, False, True, False, False, False, True, False, True),  # mis-pick, late by UTC date
+    "O11": (True, False, False, True, False, False, False, False, True),  # 2 lines of one SKU, 1 shipped
 }
 
 
@@ -110,8 +111,8 @@ def test_timestamps_with_offsets_are_normalised_to_utc(marts):
 
 def test_kpi_daily_rates_match_hand_computation(marts):
     daily = rows_by_key(marts, "select * from kpi_daily")
-    assert set(daily) == {D1, D2}
-    d1, d2 = daily[D1], daily[D2]
+    assert set(daily) == {D1, D2, D3}
+    d1, d2, d3 = daily[D1], daily[D2], daily[D3]
     # D1 measures O1, O2, O3, O4 and O9.
     assert d1["orders_measured"] == 5
     assert d1["otif_rate"] == 1 / 5
@@ -133,6 +134,19 @@ def test_kpi_daily_rates_match_hand_computation(marts):
     assert d2["perfect_order_index"] == (1 / 3) * (2 / 3) * (2 / 3) * (2 / 3)
     assert d2["on_time_ship_rate"] == 2 / 3
     assert (d2["damage_free_rate"], d2["accuracy_rate"]) == (2 / 3, 2 / 3)
+    # D3 measures O11 alone: line 1 (2 units) shipped and delivered on time, line 2 (1 unit) not.
+    assert d3["orders_measured"] == 1
+    assert (d3["on_time_delivery_rate"], d3["order_fill_rate"], d3["otif_rate"]) == (1.0, 0.0, 0.0)
+    assert (d3["line_fill_rate"], d3["unit_fill_rate"]) == (1 / 2, 2 / 3)
+    assert (d3["perfect_order_rate"], d3["perfect_order_index"], d3["on_time_ship_rate"]) == (0.0, 0.0, 1.0)
+
+
+def test_a_shipment_line_fills_the_order_line_it_names_not_every_line_of_its_sku(marts):
+    lines = marts.execute(
+        "select line_number, quantity_ordered, quantity_shipped, is_filled"
+        " from intermediate.int_order_lines_filled where order_id = 'O11' order by line_number"
+    ).fetchall()
+    assert lines == [(1, 2, 2, True), (2, 1, 0, False)]
 
 
 def test_weekly_rollups_recompute_rates_from_orders(marts):
@@ -157,6 +171,7 @@ def test_cycle_time_by_delivery_date(marts):
         dt.date(2024, 1, 9),
         dt.date(2024, 1, 11),
         dt.date(2024, 1, 13),
+        dt.date(2024, 1, 16),  # O11, 48 h
         dt.date(2024, 1, 19),
     }
     jan9, jan11 = cycle[dt.date(2024, 1, 9)], cycle[dt.date(2024, 1, 11)]
@@ -171,6 +186,7 @@ def test_cycle_time_by_delivery_date(marts):
     assert jan11["clean_cycle_time_hours_p50"] == 96.0  # O3 96, O5 91 (after release), O9 98
     assert jan11["clean_cycle_time_hours_mean"] == pytest.approx((96 + 91 + 98) / 3, abs=1e-12)
     assert cycle[dt.date(2024, 1, 13)]["cycle_time_hours_mean"] == 135.0  # O10
+    assert cycle[dt.date(2024, 1, 16)]["cycle_time_hours_mean"] == 48.0  # O11
     o1 = rows_by_key(marts, "select * from order_outcomes where order_id = 'O1'")["O1"]
     assert (o1["order_to_ship_hours"], o1["ship_to_deliver_hours"]) == (24.0, 29.0)
 

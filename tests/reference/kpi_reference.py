@@ -7,7 +7,8 @@ rule is easier to check by eye (timestamp parsing, hold pairing, percentiles).
 
 Team conventions followed (decided where kpis.md leaves room):
 
-- a shipment line fills the order line with the same order_id and sku;
+- a shipment line fills the order line its order_line_number names (contract v1.1),
+  and without one the order line(s) with the same order_id and sku;
 - an order with no lines is vacuously shipped_complete and otif ("for every line");
 - kpi_daily has one row per due date with at least one measured order;
 - last_delivered_at is the latest delivered_at among the order's delivered shipments;
@@ -113,8 +114,8 @@ ENTITIES: dict[tuple[str, str], EntitySpec] = {
     ),
     ("wms", "shipment_lines"): EntitySpec(
         ("shipment_id", "line_number"),
-        ("shipment_id", "line_number", "order_id", "sku", "quantity_shipped"),
-        integers=("line_number", "quantity_shipped"),
+        ("shipment_id", "line_number", "order_id", "sku", "quantity_shipped", "order_line_number"),
+        integers=("line_number", "quantity_shipped", "order_line_number"),
     ),
     ("wms", "warehouse_events"): EntitySpec(
         ("event_id",),
@@ -343,11 +344,15 @@ def compute_reference(landing_dir: Path, as_of: dt.date | None = None) -> dict[s
 
     due_by_order = dict(zip(orders["order_id"], orders["promised_delivery_date"], strict=True))
 
-    # Quantities shipped per (order_id, sku), all and delivered on or before the due date.
-    shipped_qty: dict[tuple[str, str], int] = {}
-    in_full_qty: dict[tuple[str, str], int] = {}
+    # Quantities shipped per order line (keyed (order_id, line_number)) when the shipment line
+    # names it, else per (order_id, sku); all, and delivered on or before the due date.
+    shipped_qty: dict[tuple[str, object], int] = {}
+    in_full_qty: dict[tuple[str, object], int] = {}
     for row in shipment_lines.iter_rows(named=True):
-        key = (row["order_id"], row["sku"])
+        if row["order_line_number"] is not None:
+            key = (row["order_id"], ("line", row["order_line_number"]))
+        else:
+            key = (row["order_id"], row["sku"])
         quantity = row["quantity_shipped"]
         shipped_qty[key] = shipped_qty.get(key, 0) + quantity
         delivered_at = delivered_at_by_shipment.get(row["shipment_id"])
@@ -357,9 +362,14 @@ def compute_reference(landing_dir: Path, as_of: dt.date | None = None) -> dict[s
 
     lines_by_order: dict[str, list[tuple[int, int, int]]] = {}  # (ordered, shipped, in-full shipped)
     for row in lines.iter_rows(named=True):
-        key = (row["order_id"], row["sku"])
+        by_sku = (row["order_id"], row["sku"])
+        by_line = (row["order_id"], ("line", row["line_number"]))
         lines_by_order.setdefault(row["order_id"], []).append(
-            (row["quantity_ordered"], shipped_qty.get(key, 0), in_full_qty.get(key, 0))
+            (
+                row["quantity_ordered"],
+                shipped_qty.get(by_sku, 0) + shipped_qty.get(by_line, 0),
+                in_full_qty.get(by_sku, 0) + in_full_qty.get(by_line, 0),
+            )
         )
 
     # Excused: the latest cancelled event (event_at, ties by event_id desc) has an excusing reason.

@@ -27,7 +27,7 @@ import pytest
 from kpi_reference import compute_reference
 from test_reference_agrees import COMPARED, ORDERPULSE, REPO, compare_with_warehouse, run_pipeline
 
-from ingest.contract import ENTITIES
+from contract import ENTITIES
 from warehouse.publish import OPS_TABLES
 
 BACKENDS = ("sqlite", "postgresql")

@@ -15,6 +15,7 @@ renamed as (
         shipment_id,
         line_number,
         order_id,
+        order_line_number,
         sku,
         ---------- quantities
         quantity_shipped,

@@ -1,12 +1,17 @@
-"""The extract contract (v1) as data: entities, their columns, types, keys and domains.
+"""The extract contract as data: entities, their columns, types, keys and domains.
 
-Everything that validates or types landed rows reads this one table, so a change to
-the contract is a change here and nowhere else.
+This package is the one definition of `../shared/spec/extract-contract.md`. Ingest typing and
+quarantine, the Great Expectations suites, the order core's export, the importers, the landing
+generator and the dashboard derive their lists from it; the dbt sources, the marts docs and the
+order core's own vocabulary are checked against it by tests. A change to the contract is a change
+here and nowhere else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+CONTRACT_VERSION = "1.1"
 
 # Column kinds. Each maps to one DuckDB type in the raw tables.
 TEXT = "text"
@@ -72,6 +77,11 @@ class Column:
     min_value: int | None = None  # inclusive lower bound for integers and decimals
     # (column, value): this column may hold a value only on rows where that column has that value.
     only_when: tuple[str, str] | None = None
+    # A file may omit an optional column (it was added in a later contract version); the loader
+    # then reads it as null. A file lacking a required column is rejected.
+    required: bool = True
+    # Says something about a person (a customer id, a postal code): see docs/personal-data.md.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,15 @@ class Entity:
     def column_names(self) -> tuple[str, ...]:
         return tuple(c.name for c in self.columns)
 
+    @property
+    def required_column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def landing_folder(self) -> str:
+        """Where its files land, relative to the landing folder: `<source>/<entity>`."""
+        return f"{self.source}/{self.name}"
+
 
 ENTITIES: tuple[Entity, ...] = (
     Entity(
@@ -103,13 +122,13 @@ ENTITIES: tuple[Entity, ...] = (
         "orders",
         (
             Column("order_id", key=True),
-            Column("customer_id"),
+            Column("customer_id", personal=True),
             Column("channel", accepted_values=CHANNELS),
             Column("ordered_at", TIMESTAMP),
             Column("promised_ship_at", TIMESTAMP),
             Column("promised_delivery_date", DATE),
             Column("ship_to_country"),
-            Column("ship_to_postal_code"),
+            Column("ship_to_postal_code", personal=True),
             Column("currency"),
             Column("order_total", DECIMAL),
             Column("status"),
@@ -187,6 +206,8 @@ ENTITIES: tuple[Entity, ...] = (
             Column("order_id"),
             Column("sku"),
             Column("quantity_shipped", INTEGER, min_value=0),
+            # v1.1: the order line this shipment line fills; without it, the line of the same sku.
+            Column("order_line_number", INTEGER, min_value=1, required=False),
         ),
     ),
     Entity(
