@@ -47,6 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_run(subparsers)
     _add_dashboard(subparsers)
+    from orderpulse.import_command import add_import_command
+
+    add_import_command(subparsers)
     from order_core.cli import add_core_commands
 
     add_core_commands(subparsers)

@@ -10,11 +10,9 @@ sends those rows again, which the contract allows (files may overlap).
 
 from __future__ import annotations
 
-import csv
 import os
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -31,6 +29,7 @@ from contract import (
     TIMESTAMP,
     WAREHOUSE_EVENT_TYPES,
 )
+from contract.files import land_csv_atomically, text_formatter
 from order_core.adapters import tables as t
 from orderpulse.errors import UserError
 
@@ -283,40 +282,23 @@ def _land(landing: Path, extract: EntityExtract, rows: list, export_seq: int, fi
     tmp = target.with_name(target.name + ".tmp")
     prefix = EVENT_ID_PREFIX.get((extract.source, extract.name))
     if file_format == "csv":
-        _write_csv(tmp, extract, rows, prefix)
-    else:
-        _write_parquet(tmp, extract, rows, prefix)
+        return land_csv_atomically(target, extract.contract.column_names, _csv_rows(extract, rows, prefix))
+    _write_parquet(tmp, extract, rows, prefix)
     os.replace(tmp, target)
     return target
 
 
-def _write_csv(path: Path, extract: EntityExtract, rows: list, id_prefix: str | None) -> None:
-    formatters = [_text_formatter(column.kind) for column in extract.contract.columns]
+def _csv_rows(extract: EntityExtract, rows: list, id_prefix: str | None):
+    formatters = [text_formatter(column.kind) for column in extract.contract.columns]
+    for index, column in enumerate(extract.contract.columns):
+        if column.kind == DECIMAL:
+            formatters[index] = lambda value: str(value.quantize(CENT))
     if id_prefix:
         formatters[0] = lambda value: f"{id_prefix}{value}"
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow(extract.contract.column_names)
-        writer.writerows(
-            [None if value is None else fmt(value) for fmt, value in zip(formatters, row, strict=True)]
-            for row in rows
-        )
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _text_formatter(kind: str) -> Callable:
-    if kind == TIMESTAMP:
-        return format_timestamp
-    if kind == DATE:
-        return date.isoformat
-    if kind == DECIMAL:
-        return lambda value: str(value.quantize(CENT))
-    return str
-
-
-def format_timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+    return (
+        [None if value is None else fmt(value) for fmt, value in zip(formatters, row, strict=True)]
+        for row in rows
+    )
 
 
 ARROW_TYPES = {
