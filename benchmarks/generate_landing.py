@@ -16,7 +16,25 @@ from pathlib import Path
 
 import duckdb
 
+from contract import (
+    CANCEL_REASONS,
+    CHANNELS,
+    CREDIT_MEMO_REASONS,
+    HOLD_REASONS,
+    RETURN_REASONS,
+    TRACKING_EXCEPTIONS,
+)
+
 FORMATS = ("csv", "parquet", "jsonl")
+
+
+def _pick(values: tuple[str, ...], draw: str, domain: tuple[str, ...] | None = None) -> str:
+    """SQL choosing one of `values` (contract enum values; repeat one to weight it) by a hash draw."""
+    unknown = set(values) - set(domain or values)
+    assert not unknown, f"not contract values: {unknown}"
+    listed = ", ".join(f"'{value}'" for value in values)
+    return f"[{listed}][1 + cast({draw} % {len(values)} as bigint)]"
+
 
 # One SELECT per entity over the base tables `o` (orders), `l` (lines) and `s` (shipments).
 ENTITY_QUERIES = {
@@ -36,14 +54,14 @@ ENTITY_QUERIES = {
             strftime(ordered_at, '%Y-%m-%dT%H:%M:%SZ') as updated_at
         from l
     """,
-    ("oms", "order_events"): """
+    ("oms", "order_events"): f"""
         select order_id || '-' || event_type || '-' || n as event_id, order_id, event_type,
             strftime(event_at, '%Y-%m-%dT%H:%M:%SZ') as event_at, reason_code
         from (
             select order_id, 'created' as event_type, ordered_at as event_at, null as reason_code, 1 as n from o
             union all
             select order_id, 'hold_placed', ordered_at + interval 5 minute,
-                ['credit', 'fraud', 'pricing', 'address', 'compliance'][1 + cast(h % 5 as bigint)], 1 from o where h % 31 = 0
+                {_pick(HOLD_REASONS, "h")}, 1 from o where h % 31 = 0
             union all
             select order_id, 'hold_released', ordered_at + interval 5 minute + to_minutes(h % 600), null, 1
             from o where h % 31 = 0
@@ -54,7 +72,7 @@ ENTITY_QUERIES = {
             from o where h % 53 = 0
             union all
             select order_id, 'cancelled', ordered_at + interval 1 hour,
-                ['customer_request', 'out_of_stock', 'fraud', 'payment_failed', 'other'][1 + cast(h % 5 as bigint)], 1
+                {_pick(CANCEL_REASONS, "h")}, 1
             from o where cancelled
             union all
             select order_id, 'allocated', ordered_at + interval 15 minute, null, 1 from o where not cancelled
@@ -68,10 +86,10 @@ ENTITY_QUERIES = {
             cast(order_total as varchar) as amount, 'USD' as currency
         from o where not cancelled
     """,
-    ("oms", "credit_memos"): """
+    ("oms", "credit_memos"): f"""
         select 'CM-' || order_id as credit_memo_id, 'INV-' || order_id as invoice_id, order_id,
             strftime(ordered_at + interval 10 day, '%Y-%m-%dT%H:%M:%SZ') as issued_at,
-            '5.00' as amount, ['pricing_error', 'billing_error', 'goodwill'][1 + cast(h % 3 as bigint)] as reason_code
+            '5.00' as amount, {_pick(("pricing_error", "billing_error", "goodwill"), "h", CREDIT_MEMO_REASONS)} as reason_code
         from o where not cancelled and h % 97 = 0
     """,
     ("wms", "shipments"): """
@@ -98,7 +116,7 @@ ENTITY_QUERIES = {
             select order_id, warehouse_id, shipped_at, 'short_pick', h from s where parcel = 1 and h % 43 = 0
         )
     """,
-    ("carrier", "tracking_events"): """
+    ("carrier", "tracking_events"): f"""
         select tracking_number, strftime(event_at, '%Y-%m-%dT%H:%M:%SZ') as event_at, status_code,
             exception_code, carrier, null as location
         from (
@@ -110,15 +128,15 @@ ENTITY_QUERIES = {
             select tracking_number, carrier, shipped_at + interval 1 day, 'in_transit', null from s
             union all
             select tracking_number, carrier, shipped_at + interval 30 hour, 'exception',
-                ['damaged', 'carrier_delay', 'weather_delay', 'lost'][1 + cast(h % 4 as bigint)]
+                {_pick(("damaged", "carrier_delay", "weather_delay", "lost"), "h", TRACKING_EXCEPTIONS)}
             from s where h % 37 = 0
             union all
             select tracking_number, carrier, delivered_at, 'delivered', null from s where delivered_at is not null
         )
     """,
-    ("returns", "return_lines"): """
+    ("returns", "return_lines"): f"""
         select 'RMA-' || order_id as rma_id, 1 as line_number, order_id, sku, 1 as quantity_returned,
-            ['damaged', 'defective', 'wrong_item', 'not_as_described', 'no_longer_needed', 'late_delivery'][1 + cast(h % 6 as bigint)]
+            {_pick(RETURN_REASONS, "h")}
                 as reason_code,
             strftime(ordered_at + interval 12 day, '%Y-%m-%dT%H:%M:%SZ') as requested_at,
             strftime(ordered_at + interval 16 day, '%Y-%m-%dT%H:%M:%SZ') as received_at,
@@ -138,7 +156,7 @@ def build_base_tables(
         select
             'O' || lpad(cast(i as varchar), 8, '0') as order_id,
             'C' || cast(hash(i, {seed}, 'customer') % greatest({orders} // 3, 1) as varchar) as customer_id,
-            ['web', 'web', 'marketplace', 'edi', 'phone', 'sales_rep'][1 + cast(hash(i, {seed}, 'channel') % 6 as bigint)]
+            {_pick(("web", *CHANNELS), f"hash(i, {seed}, 'channel')")}
                 as channel,
             timestamp '{start}' + to_seconds(cast(i * {days} * 86400 // {orders} as bigint)) as ordered_at,
             cast(hash(i, {seed}) % 1000000007 as bigint) as h,

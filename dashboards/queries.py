@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards.kpis import TREND_RATES
 from orderpulse.config import load_settings
 
 Grain = Literal["week", "month"]
@@ -30,10 +31,7 @@ DIMENSIONS: tuple[Dimension, ...] = ("all", "channel", "warehouse", "carrier")
 _PERIOD_TABLES: dict[Grain, str] = {"week": "kpi_weekly", "month": "kpi_monthly"}
 _PERIOD_STEP: dict[Grain, str] = {"week": "interval 7 day", "month": "interval 1 month"}
 
-RATE_COLUMNS = (
-    "otif_rate, on_time_delivery_rate, order_fill_rate, line_fill_rate, unit_fill_rate, "
-    "perfect_order_rate, perfect_order_index, on_time_ship_rate, damage_free_rate, accuracy_rate"
-)
+RATE_COLUMNS = ", ".join(kpi.column for kpi in TREND_RATES)
 
 # Aggregated frames are small; the TTL only bounds memory, freshness comes from Warehouse.version.
 CACHE_TTL = dt.timedelta(minutes=10)

@@ -13,6 +13,14 @@ from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
+from order_core.domain.orders import (
+    CANCEL_REASONS,
+    CHANNELS,
+    CREDIT_MEMO_REASONS,
+    TRACKING_EXCEPTIONS,
+    TRACKING_STATUSES,
+)
+from order_core.domain.returns import DISPOSITIONS, RETURN_REASONS
 from orderpulse.errors import UserError
 
 
@@ -52,7 +60,7 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--open-balance", type=_decimal, default=Decimal("0"), help="Receivables not yet paid.")
 
     p = command("place", "Place an order (a retry with the same channel and external id returns it).", _place)
-    p.add_argument("--channel", required=True, choices=("web", "marketplace", "edi", "phone", "sales_rep"))
+    p.add_argument("--channel", required=True, choices=CHANNELS)
     p.add_argument("--external-id", required=True, help="The order's id in its channel.")
     p.add_argument("--customer", required=True)
     p.add_argument("--line", action="append", required=True, metavar="SKU:QTY:PRICE", help="Repeat per line.")
@@ -80,8 +88,7 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
 
     p = command("cancel", "Cancel an order that has not shipped.", _cancel)
     p.add_argument("--order", required=True)
-    p.add_argument("--reason", required=True,
-                   choices=("customer_request", "out_of_stock", "fraud", "payment_failed", "other"))  # fmt: skip
+    p.add_argument("--reason", required=True, choices=CANCEL_REASONS)
     p.add_argument("--by", required=True)
     p.add_argument("--note")
 
@@ -121,11 +128,8 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
 
     p = command("track", "Record a carrier tracking event.", _track)
     p.add_argument("--tracking-number", required=True)
-    p.add_argument("--status", required=True, choices=("label_created", "picked_up", "in_transit",
-                                                        "out_for_delivery", "delivered", "exception",
-                                                        "returned_to_sender"))  # fmt: skip
-    p.add_argument("--exception", choices=("damaged", "lost", "address_issue", "weather_delay", "carrier_delay",
-                                           "refused"), help="With --status exception.")  # fmt: skip
+    p.add_argument("--status", required=True, choices=TRACKING_STATUSES)
+    p.add_argument("--exception", choices=TRACKING_EXCEPTIONS, help="With --status exception.")
     p.add_argument("--location")
     p.add_argument("--at", type=_timestamp, help="Event time, ISO 8601 (default: now).")
 
@@ -136,8 +140,7 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
     p = command("credit-memo", "Credit part of an order's invoice.", _credit_memo)
     p.add_argument("--order", required=True)
     p.add_argument("--amount", required=True, type=_decimal)
-    p.add_argument("--reason", required=True,
-                   choices=("pricing_error", "billing_error", "damage", "return", "goodwill"))  # fmt: skip
+    p.add_argument("--reason", required=True, choices=CREDIT_MEMO_REASONS)
     p.add_argument("--invoice", help="Default: the order's first invoice.")
     p.add_argument("--by", required=True)
     p.add_argument("--note")
@@ -149,14 +152,14 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
         action="append",
         required=True,
         metavar="SKU:QTY:REASON",
-        help="Reason: damaged, defective, wrong_item, not_as_described, no_longer_needed, late_delivery.",
+        help=f"Reason: {', '.join(RETURN_REASONS)}.",
     )
     p.add_argument("--by", default="customer.service")
 
     p = command("receive-return", "Receive a return's parcel with a disposition per SKU.", _receive_return)
     p.add_argument("--rma", required=True)
     p.add_argument("--disposition", action="append", required=True, metavar="SKU:DISPOSITION",
-                   help="restock, refurbish, scrap or return_to_vendor.")  # fmt: skip
+                   help=f"One of {', '.join(DISPOSITIONS)}.")  # fmt: skip
     p.add_argument("--by", default="returns.desk")
 
     p = command("refund-return", "Refund a received return (a credit memo per invoice).", _refund_return)
