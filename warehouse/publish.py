@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from ingest.report import mark_published
 from warehouse.paths import WarehousePaths
 from warehouse.quality import ensure_table as ensure_quality_table
 
@@ -61,10 +62,7 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
         os.replace(staging_file, paths.published)
         _fsync(paths.published.parent)
         # Only now are the loaded files published: the next run's checks start after them.
-        conn.execute(
-            "insert into ops.publish_log select ?, ?, (select coalesce(max(file_seq), 0) from ops.load_ledger)",
-            [run_id, dt.datetime.now(dt.UTC).replace(tzinfo=None)],
-        )
+        mark_published(conn, run_id)
     finally:
         conn.close()
     return PublishedSummary(paths.published, (*sorted(sources), "run_info"), as_of_date)
