@@ -139,10 +139,8 @@ def rules_from_settings() -> ShopifyRules:
 
 
 def add_business_days(day: date, count: int) -> date:
-    """The date `count` business days (Monday to Friday) after `day`; count 0 rolls a weekend
-    day forward to Monday."""
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
+    """The date `count` business days (Monday to Friday) after `day`: one business day after a
+    Friday, a Saturday or a Sunday is the Monday; zero is the day itself."""
     while count > 0:
         day += timedelta(days=1)
         if day.weekday() < 5:
