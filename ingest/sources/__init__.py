@@ -143,14 +143,15 @@ def import_documents(importer: Importer, paths: Iterable[Path | str], landing: P
             continue
         report.files_read[document] = [document, *conversion.also_read]
         report.problems.extend(Problem(document, pos, why) for pos, why in conversion.set_aside)
-        name = f"{importer.name}-{_safe_stem(document)}-{_sha256(document, *conversion.also_read)[:16]}"
+        digest = _sha256(document, *conversion.also_read)[:16]
+        name = f"{importer.name}-{_safe_stem(document)}-{digest}"
         written = []
         for entity, rows in conversion.rows.items():
             if not rows:
                 continue
-            target = landing / entity.landing_folder / f"{name}.csv"
-            if target.exists():
-                continue  # landed by an earlier import of the same bytes
+            folder = landing / entity.landing_folder
+            if any(folder.glob(f"{importer.name}-*-{digest}.csv")):
+                continue  # landed by an earlier import of the same bytes, under any name
             written.append(land_entity_csv(landing, entity, name, rows))
             report.rows_by_entity[entity.landing_folder] = report.rows_by_entity.get(
                 entity.landing_folder, 0

@@ -267,6 +267,11 @@ def test_importing_the_same_export_again_lands_nothing_new(tmp_path: Path):
     assert len(first.landed) == 5
     assert again.landed == [] and again.documents_unchanged == [EXAMPLE]
     assert sorted(landing.rglob("*")) == files
+    # The same bytes under another name are the same document.
+    renamed = tmp_path / "export-copy.csv"
+    renamed.write_bytes(EXAMPLE.read_bytes())
+    assert import_documents(ShopifyImporter(ShopifyRules()), [renamed], landing).landed == []
+    assert sorted(landing.rglob("*")) == files
 
 
 @pytest.mark.parametrize(
