@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/demo
 PORT ?= 8501
+# make demo SOURCE=shopify|olist: the pipeline over an importer's example in examples/.
+SOURCE ?=
 
 .PHONY: install demo test lint format bench clean
 
@@ -29,7 +31,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 demo: $(STAMP)
-	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)"
+	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)" "$(SOURCE)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

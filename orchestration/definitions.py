@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_models import DBT_EXECUTABLE, DBT_PROJECT, orderpulse_dbt_models
+from orchestration.inbox_sensor import inbox_sensor
 from orchestration.jobs import build_pipeline_job
 from orchestration.publish_asset import published_warehouse
 from orchestration.raw_assets import raw_entities
@@ -20,7 +21,7 @@ def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
         assets=[raw_entities, orderpulse_dbt_models, published_warehouse],
         jobs=[build_pipeline_job(str(warehouse.paths.published))],
         schedules=[daily_pipeline_schedule],
-        sensors=[landing_sensor],
+        sensors=[landing_sensor, inbox_sensor],
         resources={
             "warehouse": warehouse,
             "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
@@ -35,6 +36,7 @@ def warehouse_from_settings() -> WarehouseResource:
         warehouse_path=str(settings.warehouse_path),
         quarantine_threshold=settings.quarantine_threshold,
         freshness_hours=settings.freshness_hours,
+        inbox_dir=str(settings.inbox_dir),
     )
 
 

@@ -18,6 +18,8 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of_date: str | None = None  # YYYY-MM-DD; None: derived from the data (kpis.md)
     quarantine_threshold: float = 0.01
     freshness_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FRESHNESS_HOURS))
+    # Where foreign documents arrive for the importers (<inbox_dir>/<importer>/); None: no inbox.
+    inbox_dir: str | None = None
 
     @property
     def paths(self) -> WarehousePaths:
@@ -26,6 +28,10 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def landing(self) -> Path:
         return Path(self.landing_dir).resolve()
+
+    @property
+    def inbox(self) -> Path | None:
+        return Path(self.inbox_dir).resolve() if self.inbox_dir else None
 
     def parsed_as_of_date(self) -> dt.date | None:
         return dt.date.fromisoformat(self.as_of_date) if self.as_of_date else None

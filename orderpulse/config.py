@@ -24,6 +24,10 @@ class Settings:
     quarantine_threshold: float
     # Hours within which each source is expected to land a file; older means stale (a warning).
     freshness_hours: dict[str, float]
+    # Where foreign documents arrive for the importers: <inbox_dir>/<importer>/ (edi, shopify, olist).
+    inbox_dir: Path
+    # A TOML file of the Shopify importer's rules (promised dates, channels); None: the defaults.
+    shopify_rules_file: Path | None = None
 
 
 def load_settings() -> Settings:
@@ -36,6 +40,10 @@ def load_settings() -> Settings:
         quarantine_threshold=float(os.environ.get("ORDERPULSE_QUARANTINE_THRESHOLD", "0.01")),
         freshness_hours=DEFAULT_FRESHNESS_HOURS
         | _parse_hours(os.environ.get("ORDERPULSE_FRESHNESS_HOURS", "")),
+        inbox_dir=Path(os.environ.get("ORDERPULSE_INBOX", data_dir / "inbox")),
+        shopify_rules_file=Path(os.environ["ORDERPULSE_SHOPIFY_RULES"])
+        if os.environ.get("ORDERPULSE_SHOPIFY_RULES")
+        else None,
     )
 
 

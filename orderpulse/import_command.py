@@ -22,8 +22,16 @@ def add_import_command(subparsers: argparse._SubParsersAction) -> None:
 def run_import(args: argparse.Namespace) -> int:
     """Exit 0 when every document imported (or had been imported before), 1 when any was set aside."""
     from ingest.sources import import_documents, importer_named
+    from orderpulse.errors import UserError
 
-    report = import_documents(importer_named(args.importer), args.paths, args.landing)
+    importer = importer_named(args.importer)
+    report = import_documents(importer, args.paths, args.landing)
+    if not report.files_read:
+        # Folders were named, none holding a document: most likely the wrong folder.
+        raise UserError(
+            f"no {args.importer} document in {', '.join(args.paths)}"
+            f" (looked for names ending in {', '.join(importer.suffixes)})"
+        )
     for problem in report.problems:
         print(f"orderpulse import: {problem}", file=sys.stderr)
     rows = ", ".join(f"{entity} {count}" for entity, count in sorted(report.rows_by_entity.items()))

@@ -4,10 +4,28 @@
 set -euo pipefail
 demo_dir=${1:-data/demo}
 port=${2:-8501}
+source=${3:-}
 bin=.venv/bin
 
 rm -rf "$demo_dir"
 mkdir -p "$demo_dir"
+
+# make demo SOURCE=<importer>: import the small example of examples/<importer>/ instead.
+case "$source" in
+    "") ;;
+    shopify | olist)
+        echo "1/3 Importing examples/$source into $demo_dir/landing..."
+        "$bin/orderpulse" import "$source" "examples/$source" --landing "$demo_dir/landing"
+        echo "2/3 Running the pipeline (ingest -> dbt -> checks -> publish)..."
+        "$bin/orderpulse" run --landing "$demo_dir/landing" --warehouse "$demo_dir/warehouse.duckdb"
+        echo "3/3 Serving the dashboard (Ctrl-C to stop)."
+        exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port"
+        ;;
+    *)
+        echo "make demo: unknown SOURCE=$source (one of shopify, olist; none for the simulated quarter)" >&2
+        exit 2
+        ;;
+esac
 core_db="sqlite:///$demo_dir/order_core.sqlite"
 
 echo "1/4 Simulating 90 days x ${ORDERS_PER_DAY:-600} orders a day in the order core ($demo_dir/order_core.sqlite)..."

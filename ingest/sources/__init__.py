@@ -65,6 +65,9 @@ class Conversion:
 
     rows: dict[Entity, list[dict[str, object]]] = field(default_factory=dict)
     set_aside: list[tuple[str, str]] = field(default_factory=list)  # (position, reason)
+    # Files read besides the document (the Olist payments and items files beside the orders
+    # file): their bytes are part of what was imported, so they are part of its name's hash.
+    also_read: list[Path] = field(default_factory=list)
 
     def add(self, entity: Entity, row: dict[str, object]) -> None:
         self.rows.setdefault(entity, []).append(row)
@@ -72,7 +75,8 @@ class Conversion:
 
 class Importer(Protocol):
     name: str
-    # File name endings of its documents inside a folder (e.g. (".edi", ".x12", ".txt")).
+    # File name endings of its documents inside a folder (e.g. (".edi", ".x12", ".txt"), or a
+    # whole name such as "olist_orders_dataset.csv"), matched without regard to case.
     suffixes: tuple[str, ...]
 
     def convert(self, document: Path) -> Conversion:
@@ -87,6 +91,9 @@ class ImportReport:
     documents_unchanged: list[Path] = field(default_factory=list)  # imported before: nothing new
     problems: list[Problem] = field(default_factory=list)
     rows_by_entity: dict[str, int] = field(default_factory=dict)
+    # Each document and the files its conversion read besides it (see Conversion.also_read), so
+    # that an inbox can move them all once they are imported.
+    files_read: dict[Path, list[Path]] = field(default_factory=dict)
 
 
 def importer_named(name: str) -> Importer:
@@ -96,7 +103,11 @@ def importer_named(name: str) -> Importer:
 
 
 def documents_at(paths: Iterable[Path | str], suffixes: tuple[str, ...]) -> list[Path]:
-    """The documents named: files as given, folders searched (recursively) for the suffixes."""
+    """The documents named: files as given, folders searched (recursively) for the name endings.
+
+    Inside a folder, names starting with `.` or `_` are skipped, files and folders alike (as in
+    the landing folder): writers use them for files in the making, an inbox for what it is done with.
+    """
     found: list[Path] = []
     for given in map(Path, paths):
         if given.is_dir():
@@ -104,7 +115,9 @@ def documents_at(paths: Iterable[Path | str], suffixes: tuple[str, ...]) -> list
                 sorted(
                     p
                     for p in given.rglob("*")
-                    if p.is_file() and p.suffix.lower() in suffixes and not p.name.startswith((".", "_"))
+                    if p.is_file()
+                    and p.name.lower().endswith(suffixes)
+                    and not any(part.startswith((".", "_")) for part in p.relative_to(given).parts)
                 )
             )
         elif given.is_file():
@@ -119,6 +132,7 @@ def import_documents(importer: Importer, paths: Iterable[Path | str], landing: P
     landing = Path(landing)
     report = ImportReport()
     for document in documents_at(paths, importer.suffixes):
+        report.files_read[document] = [document]
         try:
             conversion = importer.convert(document)
         except DocumentRejected as rejected:
@@ -127,15 +141,17 @@ def import_documents(importer: Importer, paths: Iterable[Path | str], landing: P
         except (OSError, UnicodeDecodeError) as error:
             report.problems.append(Problem(document, "file", f"cannot be read: {error}"))
             continue
+        report.files_read[document] = [document, *conversion.also_read]
         report.problems.extend(Problem(document, pos, why) for pos, why in conversion.set_aside)
-        name = f"{importer.name}-{_safe_stem(document)}-{_sha256(document)[:16]}"
+        digest = _sha256(document, *conversion.also_read)[:16]
+        name = f"{importer.name}-{_safe_stem(document)}-{digest}"
         written = []
         for entity, rows in conversion.rows.items():
             if not rows:
                 continue
-            target = landing / entity.landing_folder / f"{name}.csv"
-            if target.exists():
-                continue  # landed by an earlier import of the same bytes
+            folder = landing / entity.landing_folder
+            if any(folder.glob(f"{importer.name}-*-{digest}.csv")):
+                continue  # landed by an earlier import of the same bytes, under any name
             written.append(land_entity_csv(landing, entity, name, rows))
             report.rows_by_entity[entity.landing_folder] = report.rows_by_entity.get(
                 entity.landing_folder, 0
@@ -148,8 +164,13 @@ def import_documents(importer: Importer, paths: Iterable[Path | str], landing: P
     return report
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def _sha256(document: Path, *also_read: Path) -> str:
+    """The document's bytes' SHA-256; with files read beside it, the hash of all their hashes."""
+    digest = hashlib.sha256(document.read_bytes()).hexdigest()
+    if not also_read:
+        return digest
+    digests = [digest, *(hashlib.sha256(path.read_bytes()).hexdigest() for path in also_read)]
+    return hashlib.sha256("\n".join(digests).encode()).hexdigest()
 
 
 def _safe_stem(path: Path) -> str:
