@@ -91,7 +91,8 @@ class Entity:
     columns: tuple[Column, ...]
     versioned: bool = False  # "latest wins" by updated_at; otherwise one copy per key
     # Reason codes whose domain depends on event_type: {event_type: accepted reasons}.
-    reason_domains: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Not part of the hash (a dict is unhashable), so entities can key the importers' rows.
+    reason_domains: dict[str, tuple[str, ...]] = field(default_factory=dict, hash=False)
 
     @property
     def table(self) -> str:
