@@ -133,7 +133,7 @@ def _segments(text: str, element_sep: str, terminator: str) -> list[Segment]:
     if pieces[-1].strip():
         # Text after the last terminator: the file was cut in the middle of a segment.
         raise InterchangeError(
-            len(pieces),
+            sum(1 for piece in pieces if piece.strip("\r\n")),
             f"truncated interchange: the last segment {pieces[-1].strip()[:20]!r} has no terminator",
         )
     segments = []
