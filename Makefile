@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
 #   make demo   simulate orders, run the pipeline once, serve the dashboard
+#               (SOURCE=edi: through EDI X12 documents and the importer)
 #   make test   the whole suite (lint, unit, dbt, Dagster, dashboard, browser)
 
 # The venv's interpreter: Debian's python3.11 where there is one. Debian builds it with
@@ -12,6 +13,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/demo
 PORT ?= 8501
+# make demo SOURCE=edi: the orders arrive as EDI X12 documents through `orderpulse import edi`.
+SOURCE ?=
 
 .PHONY: install demo test lint format bench clean
 
@@ -29,7 +32,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 demo: $(STAMP)
-	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)"
+	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)" "$(SOURCE)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
