@@ -286,7 +286,7 @@ def _purchase_order(transaction: TransactionSet, group: FunctionalGroup) -> Rows
             continue
         line_number = _positive_int(segment, 1, "PO101 line number")
         quantity = _positive_int(segment, 2, "PO102 quantity")
-        price = _decimal(segment, 4, "PO104 unit price")
+        price = _number(segment, 4, "PO104 unit price")
         if price < 0:
             raise SetAside(segment, f"PO104 unit price {price} is negative")
         lines.append(
@@ -543,9 +543,6 @@ def _number(segment: Segment, position: int, what: str) -> Decimal:
         return Decimal(text)
     except InvalidOperation:
         raise SetAside(segment, f"{what} {text!r} is not a number") from None
-
-
-_decimal = _number
 
 
 def _id_pairs(segment: Segment, first: int) -> dict[str, str]:

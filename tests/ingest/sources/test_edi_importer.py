@@ -225,6 +225,74 @@ def test_an_interchange_level_fault_rejects_the_document(tmp_path, change, posit
     assert reason in rejected.value.reason
 
 
+def test_a_consolidated_ship_notice_lands_one_shipment_per_order(tmp_path):
+    second_order = "HL*5*1*O~\nPRF*PO-4472~\nHL*6*5*I~\nLIN**VN*SKU-00390*PL*1~\nSN1**1*EA~\n"
+    text = (
+        ASN_856.read_text().replace("CTT*4~\n", second_order + "CTT*6~\n").replace("SE*21*0001", "SE*26*0001")
+    )
+    conversion = convert_text(tmp_path, text)
+    assert conversion.set_aside == []
+    assert [
+        (r["shipment_id"], r["order_id"], r["tracking_number"]) for r in rows_of(conversion, "shipments")
+    ] == [
+        ("SH-7001-PO-4471", "PO-4471", "1Z999AA10123456784"),
+        ("SH-7001-PO-4472", "PO-4472", "1Z999AA10123456784"),
+    ]
+    assert [
+        (r["shipment_id"], r["line_number"], r["order_line_number"])
+        for r in rows_of(conversion, "shipment_lines")
+    ] == [
+        ("SH-7001-PO-4471", 1, 1),
+        ("SH-7001-PO-4471", 2, 3),
+        ("SH-7001-PO-4472", 1, 1),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("statuses", "events"),
+    [
+        (["BP", "IA"], [("allocated", None), ("backordered", None)]),
+        (["R2", "IR"], [("cancelled", "out_of_stock")]),
+        (["IA", "IR"], [("allocated", None)]),  # a partly rejected order is not a cancelled order
+        (["IH", "IH"], []),
+    ],
+)
+def test_an_acknowledgements_line_statuses_make_its_order_events(tmp_path, statuses, events):
+    text = ACK_855.read_text().replace("ACK*IA*4*EA", f"ACK*{statuses[0]}*4*EA").replace("ACK*IB*10*EA", "")
+    text = text.replace("ACK*IA*2*EA", f"ACK*{statuses[1]}*2*EA").replace("~\n~\n", "~\n")
+    text = text.replace("PO1*2*10*EA*3.25**VN*SKU-00231~\n", "").replace("SE*11*0001", "SE*9*0001")
+    conversion = convert_text(tmp_path, text.replace("CTT*3~", "CTT*2~"))
+    assert conversion.set_aside == []
+    found = [
+        (r["event_type"], r["reason_code"])
+        for r in rows_of(conversion, "order_events")
+        if r["order_id"] == "PO-4471"
+    ]
+    assert found == events
+
+
+@pytest.mark.parametrize(
+    ("dtm", "ordered_at"),
+    [
+        ("DTM*004*20260105*0912*ET", utc(2026, 1, 5, 14, 12)),  # Eastern time in January: UTC-5
+        ("DTM*004*20260705*0912*ET", utc(2026, 7, 5, 13, 12)),  # and in July, daylight time: UTC-4
+        ("DTM*004*20260105*091230*PS", utc(2026, 1, 5, 17, 12, 30)),
+        ("DTM*004*20260105*09123045", datetime(2026, 1, 5, 9, 12, 30, 450_000, tzinfo=UTC)),  # no code: UTC
+    ],
+)
+def test_times_are_read_in_the_zone_of_their_time_code(tmp_path, dtm, ordered_at):
+    conversion = convert_text(tmp_path, PO_850.read_text().replace("DTM*004*20260105*0912*UT", dtm))
+    assert rows_of(conversion, "orders")[0]["ordered_at"] == ordered_at
+
+
+def test_a_time_in_an_unknown_zone_sets_its_set_aside(tmp_path):
+    conversion = convert_text(
+        tmp_path, PO_850.read_text().replace("DTM*004*20260105*0912*UT", "DTM*004*20260105*0912*LT")
+    )
+    [(position, reason)] = conversion.set_aside
+    assert position == "segment 7" and "time code 'LT' is not read" in reason
+
+
 def test_names_and_street_addresses_are_not_landed(tmp_path):
     landing = tmp_path / "landing"
     import_documents(IMPORTER, [EXAMPLES], landing)
