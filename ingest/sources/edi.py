@@ -50,6 +50,12 @@ DTM_SHIPPED = "011"
 DTM_SHIP_NO_LATER = "038"
 DTM_TRANSACTION_CREATION = "097"
 
+# 850 BEG01 transaction set purposes: an order (original, replace, confirmation, duplicate), or
+# the buyer cancelling it.
+PURPOSES_ORDER = ("00", "05", "06", "07")
+PURPOSE_CANCELLATION = "01"
+ACK_TYPE_REJECTED_NO_DETAIL = "RJ"  # 855 BAK02
+
 # 855 ACK01 line item status codes -> what the line says about the order.
 ACCEPTED, BACKORDERED, PARTLY_BACKORDERED, REJECTED, PENDING = (
     "accepted",
@@ -262,13 +268,19 @@ def _purchase_order(transaction: TransactionSet, group: FunctionalGroup) -> Rows
     body = transaction.body
     beg = _required(transaction, "BEG")
     purpose = beg.get(1)
-    if purpose not in ("00", "05", "06", "07"):
-        raise SetAside(
-            beg,
-            f"BEG01 purpose {purpose!r} is not imported (00 original, 05 replace, 06 confirmation, 07 duplicate are)",
-        )
     order_id = _text(beg, 3, "BEG03 purchase order number")
     dates = _dates(body)
+    if purpose == PURPOSE_CANCELLATION:
+        # The buyer withdraws its order: a cancellation at the customer's request, at the time the
+        # cancellation was made (DTM*097), else when its group was sent.
+        cancelled_at = dates.get(DTM_TRANSACTION_CREATION) or _group_time(transaction, group)
+        return [(ORDER_EVENTS, _event(transaction, order_id, "cancelled", cancelled_at, "customer_request"))]
+    if purpose not in PURPOSES_ORDER:
+        raise SetAside(
+            beg,
+            f"BEG01 purpose {purpose!r} is not imported (00 original, 05 replace, 06 confirmation, "
+            "07 duplicate and 01 cancellation are)",
+        )
     ordered_at = dates.get(DTM_PURCHASE_ORDER) or _timestamp(
         beg, _text(beg, 5, "BEG05 purchase order date"), "", ""
     )
@@ -322,14 +334,24 @@ def _purchase_order(transaction: TransactionSet, group: FunctionalGroup) -> Rows
         "status": "created",
         "updated_at": ordered_at,
     }
-    created = {
-        "event_id": event_id(transaction.code, order_id, "created", ordered_at),
-        "order_id": order_id,
-        "event_type": "created",
-        "event_at": ordered_at,
-        "reason_code": None,
-    }
+    created = _event(transaction, order_id, "created", ordered_at, None)
     return [(ORDERS, order), *((ORDER_LINES, line) for line in lines), (ORDER_EVENTS, created)]
+
+
+def _event(
+    transaction: TransactionSet, order_id: str, event_type: str, at: datetime, reason: str | None
+) -> dict:
+    return {
+        "event_id": event_id(transaction.code, order_id, event_type, at),
+        "order_id": order_id,
+        "event_type": event_type,
+        "event_at": at,
+        "reason_code": reason,
+    }
+
+
+def _group_time(transaction: TransactionSet, group: FunctionalGroup) -> datetime:
+    return _timestamp(transaction.segments[0], group.date, group.time, "")
 
 
 # ---------------------------------------------------------------------- 855 acknowledgement
@@ -340,7 +362,7 @@ def _acknowledgement(transaction: TransactionSet, group: FunctionalGroup) -> Row
     acknowledged_at = (
         _dates(body).get(DTM_TRANSACTION_CREATION)
         or (_timestamp(bak, bak.get(9), "", "") if bak.get(9) else None)
-        or _timestamp(transaction.segments[0], group.date, group.time, "")
+        or _group_time(transaction, group)
     )
     statuses = []
     for segment in body:
@@ -350,10 +372,10 @@ def _acknowledgement(transaction: TransactionSet, group: FunctionalGroup) -> Row
                 raise SetAside(segment, f"unknown ACK01 line status {code!r}")
             statuses.append(ACK_LINE_STATUS[code])
     if not statuses:
-        if bak.get(2) == "RJ":  # rejected, no detail
-            statuses = [REJECTED]
-        else:
+        if bak.get(2) != ACK_TYPE_REJECTED_NO_DETAIL:
             raise SetAside(bak, "an acknowledgement without ACK line statuses (and BAK02 is not RJ)")
+        # The seller refuses the order without saying why per line: not a stock problem.
+        return [(ORDER_EVENTS, _event(transaction, order_id, "cancelled", acknowledged_at, "other"))]
 
     events = []
     if any(s in (ACCEPTED, PARTLY_BACKORDERED) for s in statuses):
@@ -363,17 +385,8 @@ def _acknowledgement(transaction: TransactionSet, group: FunctionalGroup) -> Row
     if all(s == REJECTED for s in statuses):
         events.append(("cancelled", "out_of_stock"))
     return [
-        (
-            ORDER_EVENTS,
-            {
-                "event_id": event_id(transaction.code, order_id, event_type, acknowledged_at),
-                "order_id": order_id,
-                "event_type": event_type,
-                "event_at": acknowledged_at,
-                "reason_code": reason,
-            },
-        )
-        for event_type, reason in events
+        (ORDER_EVENTS, _event(transaction, order_id, kind, acknowledged_at, reason))
+        for kind, reason in events
     ]
 
 

@@ -13,9 +13,11 @@ customer's, `external_order_id`); the core's own order id travels as the seller'
 (BAK08) only. Shipments and invoices keep the core's numbers (BSN02, BIG02).
 
 The 855s follow the core's order-level decisions: one per `allocated`, `backordered` or
-`cancelled` (out of stock) event, every line with the status of that decision (IA, IB, IR): the
-core keeps no per-line history of its allocation decisions. Other cancellations (customer request,
-fraud, payment) have no acknowledgement code and are not written.
+out-of-stock `cancelled` event, every line with the status of that decision (IA, IB, IR): the
+core keeps no per-line history of its allocation decisions. A cancellation at the customer's
+request is the customer's 850 with purpose 01 (cancellation); any other cancellation (credit or
+compliance refused, fraud, payment) is an 855 "rejected, no detail" (BAK02 RJ), which the
+importer reads as reason `other`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from sqlalchemy import Engine, and_, or_, select
+from sqlalchemy import Engine, select
 
 from order_core.adapters import tables as t
 
@@ -125,20 +127,19 @@ def _documents(connection) -> list[Document]:
     documents = [_purchase_order(order, lines[order.order_id]) for order in orders.values()]
 
     decisions = connection.execute(
-        select(oe.order_id, oe.event_type, oe.event_at)
+        select(oe.order_id, oe.event_type, oe.event_at, oe.reason_code)
         .join(t.orders, o.order_id == oe.order_id)
-        .where(
-            o.channel == "edi",
-            or_(
-                oe.event_type.in_(("allocated", "backordered")),
-                and_(oe.event_type == "cancelled", oe.reason_code == "out_of_stock"),
-            ),
-        )
+        .where(o.channel == "edi", oe.event_type.in_(("allocated", "backordered", "cancelled")))
         .order_by(oe.event_id)
     )
-    documents += [
-        _acknowledgement(orders[e.order_id], lines[e.order_id], e.event_type, e.event_at) for e in decisions
-    ]
+    for decision in decisions:
+        order, order_lines = orders[decision.order_id], lines[decision.order_id]
+        if decision.event_type == "cancelled" and decision.reason_code == "customer_request":
+            documents.append(_purchase_order_cancellation(order, order_lines, decision.event_at))
+        elif decision.event_type == "cancelled" and decision.reason_code != "out_of_stock":
+            documents.append(_rejection(order, decision.event_at))
+        else:
+            documents.append(_acknowledgement(order, order_lines, decision.event_type, decision.event_at))
 
     sh, sl = t.shipments.c, t.shipment_lines.c
     shipment_lines = defaultdict(list)
@@ -209,6 +210,38 @@ def _purchase_order(order, lines) -> Document:
     segments.append(["CTT", str(len(lines))])
     segments.append(["AMT", "TT", _money(order.order_total)])
     return Document("850", order.ordered_at, segments)
+
+
+def _purchase_order_cancellation(order, lines, at: datetime) -> Document:
+    """The buyer withdraws its order: the 850 again with purpose 01 (cancellation)."""
+    segments = [
+        ["BEG", "01", "SA", order.external_order_id, "", _date(order.ordered_at)],
+        _dtm("097", at),
+        ["N1", "BY", "", "91", order.customer_id],
+    ]
+    segments += [_line(line) for line in lines]
+    segments.append(["CTT", str(len(lines))])
+    return Document("850", at, segments)
+
+
+def _rejection(order, at: datetime) -> Document:
+    """The core refuses the order (credit, compliance): an 855 'rejected, no detail'."""
+    segments = [
+        [
+            "BAK",
+            "00",
+            "RJ",
+            order.external_order_id,
+            _date(order.ordered_at),
+            "",
+            "",
+            "",
+            order.order_id,
+            _date(at),
+        ],
+        _dtm("097", at),
+    ]
+    return Document("855", at, segments)
 
 
 def _acknowledgement(order, lines, event_type: str, at: datetime) -> Document:

@@ -271,6 +271,30 @@ def test_an_acknowledgements_line_statuses_make_its_order_events(tmp_path, statu
     assert found == events
 
 
+def test_a_purchase_order_cancellation_lands_a_customer_request_cancellation(tmp_path):
+    text = PO_850.read_text().replace("BEG*00*SA*PO-4472**20260105~", "BEG*01*SA*PO-4472**20260105~")
+    text = text.replace("DTM*002*20260112~", "DTM*097*20260107*101500*UT~")
+    conversion = convert_text(tmp_path, text)
+    assert conversion.set_aside == []
+    assert [row["order_id"] for row in rows_of(conversion, "orders")] == ["PO-4471"]
+    assert summarized(conversion)["order_events"][-1] == (
+        "PO-4472", "cancelled", utc(2026, 1, 7, 10, 15), "customer_request"
+    )  # fmt: skip
+
+
+def test_an_order_rejected_without_detail_is_cancelled_for_another_reason(tmp_path):
+    rejection = "ST*855*0002~\nBAK*00*RJ*PO-4472*20260105~\nDTM*097*20260105*1356*UT~\nSE*4*0002~\n"
+    text = re.sub(r"ST\*855\*0002~.*SE\*7\*0002~\n", rejection, ACK_855.read_text(), flags=re.DOTALL)
+    conversion = convert_text(tmp_path, text)
+    assert conversion.set_aside == []
+    assert summarized(conversion)["order_events"][-1] == (
+        "PO-4472",
+        "cancelled",
+        utc(2026, 1, 5, 13, 56),
+        "other",
+    )
+
+
 @pytest.mark.parametrize(
     ("dtm", "ordered_at"),
     [

@@ -21,8 +21,8 @@ from orderpulse.cli import main
 NOT_CARRIED = {("oms", "orders"): {"status", "updated_at"}, ("oms", "order_lines"): {"updated_at"}}
 COMPARED = [("oms", "orders"), ("oms", "order_lines"), ("wms", "shipments"), ("wms", "shipment_lines"),
             ("oms", "invoices")]  # fmt: skip
-# The order events the EDI documents carry: the 850's creation and the 855's decisions.
-EVENTS_CARRIED = "event_type in ('created', 'allocated', 'backordered') or reason_code = 'out_of_stock'"
+# The order events the EDI documents carry: the 850's creation and cancellation, the 855's decisions.
+EVENTS_CARRIED = "event_type in ('created', 'allocated', 'backordered', 'cancelled')"
 
 
 def load(landing: Path, database: Path) -> duckdb.DuckDBPyConnection:
@@ -37,7 +37,9 @@ def load(landing: Path, database: Path) -> duckdb.DuckDBPyConnection:
 def week(tmp_path_factory):
     folder = tmp_path_factory.mktemp("edi-round-trip")
     url = f"sqlite:///{folder / 'core.sqlite'}"
-    assert main(["simulate", "--db", url, "--days", "7", "--orders-per-day", "100", "--quiet"]) == 0
+    # More cancellations and credit holds than usual, so the week's EDI orders have some of each.
+    rates = ["--rate", "customer_cancel=0.1", "--rate", "credit_hold=0.05"]
+    assert main(["simulate", "--db", url, "--days", "7", "--orders-per-day", "100", "--quiet", *rates]) == 0
     assert main(["core", "export", "--db", url, "--landing", str(folder / "direct")]) == 0
     assert main(["core", "export-edi", "--db", url, "--out", str(folder / "inbox")]) == 0
     assert main(["import", "edi", str(folder / "inbox"), "--landing", str(folder / "edi")]) == 0
@@ -92,5 +94,6 @@ def test_edi_lands_the_order_events_its_documents_carry(week):
         for row in rows(direct, "oms__order_events", columns, EVENTS_CARRIED)
         if row[0] in po_numbers
     )
-    assert {row[1] for row in expected} >= {"created", "allocated", "backordered"}
+    assert {row[1] for row in expected} >= {"created", "allocated", "backordered", "cancelled"}
+    assert {row[3] for row in expected if row[1] == "cancelled"} >= {"customer_request", "other"}
     assert sorted(rows(edi, "oms__order_events", columns)) == expected
