@@ -85,8 +85,7 @@ class Interchange:
 
 def read_interchange(text: str) -> Interchange:
     """Split an interchange into validated groups and sets; see the module's docstring."""
-    start = len(text) - len(text.lstrip())
-    text = text[start:]
+    text = text.lstrip("\ufeff \t\r\n")  # a byte order mark or blank lines before the ISA
     if not text.startswith("ISA"):
         raise InterchangeError(1, "an X12 interchange starts with an ISA segment; this file does not")
     if len(text) < ISA_LENGTH:
