@@ -15,7 +15,7 @@ the other sets of the interchange import.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -393,9 +393,9 @@ def _acknowledgement(transaction: TransactionSet, group: FunctionalGroup) -> Row
 # ---------------------------------------------------------------------- 856 ship notice
 @dataclass
 class _ShipNoticeOrder:
-    order_id: str
-    segment: Segment
-    lines: list[dict[str, object]]
+    level: Segment  # its HL segment
+    order_id: str | None = None  # its PRF01
+    lines: list[dict[str, object]] = field(default_factory=list)
 
 
 def _ship_notice(transaction: TransactionSet, group: FunctionalGroup) -> Rows:
@@ -413,13 +413,15 @@ def _ship_notice(transaction: TransactionSet, group: FunctionalGroup) -> Rows:
             item = None
             if level not in ("S", "O", "T", "P", "I"):
                 raise SetAside(segment, f"HL03 level {level!r} is not read (S, O, T, P and I are)")
-            if level == "I":
+            if level == "O":
+                orders.append(_ShipNoticeOrder(segment))
+            elif level == "I":
                 if not orders:
                     raise SetAside(segment, "an item level (HL03 I) before any order level (HL03 O)")
-                item = {"order_id": orders[-1].order_id, "segment": segment}
+                item = {"segment": segment}
                 orders[-1].lines.append(item)
         elif tag == "PRF" and level == "O":
-            orders.append(_ShipNoticeOrder(_text(segment, 1, "PRF01 purchase order number"), segment, []))
+            orders[-1].order_id = _text(segment, 1, "PRF01 purchase order number")
         elif tag == "TD5" and carrier is None:
             carrier = segment.get(3) if segment.get(2) else segment.get(5)
             code = segment.get(12)
@@ -439,6 +441,9 @@ def _ship_notice(transaction: TransactionSet, group: FunctionalGroup) -> Rows:
             item["quantity_shipped"] = _whole_number(segment, 2, "SN102 units shipped")
     if not orders:
         raise SetAside(bsn, "a ship notice without an order level (HL03 O with PRF)")
+    for order in orders:
+        if order.order_id is None:
+            raise SetAside(order.level, "an order level (HL03 O) without its PRF purchase order number")
     if shipped_at is None:  # the notice is sent as the goods leave: its own date and time
         shipped_at = _timestamp(bsn, _text(bsn, 3, "BSN03 date"), bsn.get(4), "")
 

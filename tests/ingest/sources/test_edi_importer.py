@@ -248,6 +248,18 @@ def test_a_consolidated_ship_notice_lands_one_shipment_per_order(tmp_path):
     ]
 
 
+def test_an_order_level_without_its_purchase_order_number_sets_the_notice_aside(tmp_path):
+    text = ASN_856.read_text().replace("PRF*PO-4471***20260105~", "REF*DP*042~")
+    conversion = convert_text(tmp_path, text)
+    assert conversion.set_aside == [
+        (
+            "segment 14",
+            "transaction set 856 0001: an order level (HL03 O) without its PRF purchase order number",
+        )
+    ]
+    assert conversion.rows == {}
+
+
 @pytest.mark.parametrize(
     ("statuses", "events"),
     [
