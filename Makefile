@@ -1,5 +1,6 @@
 # Two commands on a fresh machine with Python 3.11+ and make:
 #   make demo   simulate orders, run the pipeline once, serve the dashboard
+#               (SOURCE=edi: through EDI X12 documents and the importer)
 #   make test   the whole suite (lint, unit, dbt, Dagster, dashboard, browser)
 
 # The venv's interpreter: Debian's python3.11 where there is one. Debian builds it with
@@ -12,7 +13,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/demo
 PORT ?= 8501
-# make demo SOURCE=shopify|olist: the pipeline over an importer's example in examples/.
+# make demo SOURCE=edi|shopify|olist: the pipeline over orders that arrive through an importer
+# (EDI: the simulated quarter's EDI-channel orders as X12; Shopify and Olist: the examples/).
 SOURCE ?=
 
 .PHONY: install demo test lint format bench clean

@@ -176,6 +176,11 @@ def add_core_commands(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="csv", choices=("csv", "parquet"))
     p.add_argument("--full", action="store_true", help="Send every row again, not only the changes.")
 
+    p = command(
+        "export-edi", "Write the EDI documents (850, 855, 856, 810) of the EDI-channel orders.", _export_edi
+    )
+    p.add_argument("--out", required=True, help="Folder for the .edi files (one per day and document type).")
+
 
 def _add_simulate(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
@@ -564,4 +569,18 @@ def _export(args) -> int:
     print(f"export {result.export_seq}: {total} rows in {len(result.files)} files under {args.landing}")
     for entity, rows in result.rows_by_entity.items():
         print(f"  {entity}: {rows}")
+    return 0
+
+
+def _export_edi(args) -> int:
+    from order_core.adapters.database import open_database
+    from order_core.adapters.edi_writer import export_edi
+
+    engine = open_database(args.db or _default_db())
+    try:
+        result = export_edi(engine, args.out)
+    finally:
+        engine.dispose()
+    documents = ", ".join(f"{code} {count}" for code, count in sorted(result.documents.items()))
+    print(f"export-edi: {len(result.files)} interchanges under {args.out} ({documents or 'no EDI orders'})")
     return 0
