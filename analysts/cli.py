@@ -69,7 +69,7 @@ def _catalog(args: argparse.Namespace) -> int:
     path = _warehouse(args)
     out = Path(args.out) if args.out else path.parent / f"{path.stem}_catalog"
     index = write_site(path, out)
-    print(f"Catalog: {index}")
+    print(f"Catalog: {index}", flush=True)
     if args.serve:
         return serve_site(out, host=args.host, port=args.port)
     return 0
