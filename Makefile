@@ -43,6 +43,7 @@ format: $(STAMP)
 
 test: $(STAMP)
 	bash scripts/ensure_chromium.sh
+	bash scripts/ensure_tmux.sh
 	$(MAKE) lint
 	$(BIN)/pytest
 

@@ -48,6 +48,8 @@ def _sql(args: argparse.Namespace) -> int:
     if args.query is None:
         if args.format != "table":
             raise UserError("--format applies to -c only")
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise UserError("the workbench needs a terminal; for a script, give the query with -c")
         from analysts.workbench import run_workbench
 
         return run_workbench(path)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from analyst_warehouse import ORDERPULSE, REPO
 from test_catalog import free_port
-from test_sql_command import Tmux
+from test_sql_command import Tmux, require_tmux
 
 DEMO_WAREHOUSE = "data/demo/warehouse.duckdb"
 DEMO_CATALOG = "data/demo/catalog"
@@ -43,6 +43,7 @@ def test_every_command_of_the_section_runs(analyst_warehouse, tmp_path, workbenc
     for command in analyst_commands():
         argv = as_in_test(command, analyst_warehouse.warehouse, catalog)
         if argv[1] == "sql" and "-c" not in argv:
+            require_tmux()
             session = Tmux(tmp_path, argv, workbench_env)
             try:
                 session.wait_for(lambda s: "Query Editor" in s and "warehouse" in s, "the workbench")

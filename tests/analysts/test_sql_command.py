@@ -86,6 +86,15 @@ def test_a_missing_warehouse_is_a_user_mistake(tmp_path):
     )
 
 
+def test_the_workbench_without_a_terminal_says_to_use_c(analyst_warehouse):
+    result = orderpulse("sql", "--warehouse", str(analyst_warehouse.warehouse), stdin=subprocess.DEVNULL)
+    assert result.returncode == 2
+    assert (
+        result.stderr
+        == "orderpulse: error: the workbench needs a terminal; for a script, give the query with -c\n"
+    )
+
+
 def republish(warehouse: Path, change_sql: str) -> None:
     """Publish a new file the way warehouse/publish.py does: write beside it, rename over it."""
     staging = warehouse.with_name(f".{warehouse.name}.{uuid.uuid4()}.publishing")
@@ -93,6 +102,14 @@ def republish(warehouse: Path, change_sql: str) -> None:
     with duckdb.connect(str(staging)) as conn:
         conn.execute(change_sql)
     os.replace(staging, warehouse)
+
+
+def require_tmux() -> None:
+    if shutil.which("tmux") is not None:
+        return
+    if os.environ.get("CI"):
+        pytest.fail("tmux is missing on CI: install Debian's tmux package (make test does)")
+    pytest.skip("tmux is not installed (set CI=true to make this a failure)")
 
 
 class Tmux:
@@ -125,6 +142,24 @@ class Tmux:
             time.sleep(0.3)
         pytest.fail(f"the workbench did not show {what} within {seconds} s; screen:\n{self.screen()}")
 
+    def run_editor_query_until(self, predicate, what: str, tries: int = 3) -> str:
+        """Focus the editor, run its query, wait for the screen; again if the keys came too early
+        (a loaded machine may still be moving the focus when Ctrl+J arrives)."""
+        for _ in range(tries - 1):
+            self.keys("F2")
+            time.sleep(1)
+            self.keys("C-j")
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                screen = self.screen()
+                if predicate(screen):
+                    return screen
+                time.sleep(0.3)
+        self.keys("F2")
+        time.sleep(1)
+        self.keys("C-j")
+        return self.wait_for(predicate, what)
+
     def alive(self) -> bool:
         return (
             subprocess.run(
@@ -148,10 +183,7 @@ def result_rows(screen: str) -> dict[str, str]:
 
 
 def test_workbench_runs_a_query_and_follows_a_new_publish(analyst_warehouse, tmp_path, workbench_env):
-    if shutil.which("tmux") is None:
-        if os.environ.get("CI"):
-            pytest.fail("tmux is missing on CI: install Debian's tmux package")
-        pytest.skip("tmux is not installed")
+    require_tmux()
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copyfile(analyst_warehouse.warehouse, warehouse)
     expected = {d: str(n) for d, n in direct(warehouse, QUERY)}
@@ -159,23 +191,24 @@ def test_workbench_runs_a_query_and_follows_a_new_publish(analyst_warehouse, tmp
     try:
         session.wait_for(lambda s: "Query Editor" in s and "warehouse" in s, "the editor and the catalog")
         session.keys(QUERY)
-        session.keys("C-j")
-        screen = session.wait_for(lambda s: result_rows(s) == expected, f"the result {expected}")
+        screen = session.run_editor_query_until(
+            lambda s: result_rows(s) == expected, f"the result {expected}"
+        )
         assert f"Query Results ({len(expected)} Records)" in screen
 
         # A run publishes a new file underneath (and nothing waits for the workbench to let go).
         republish(warehouse, "delete from kpi_weekly where dimension = 'carrier'")
         expected.pop("carrier")
-        session.keys("F2")
-        session.keys("C-j")
-        session.wait_for(lambda s: result_rows(s) == expected, f"the new file's result {expected}")
+        session.run_editor_query_until(
+            lambda s: result_rows(s) == expected, f"the new file's result {expected}"
+        )
 
         # Writing is refused: the file is attached read-only.
         session.keys("F2")
+        time.sleep(1)
         session.keys("C-a")
         session.keys("delete from kpi_daily")
-        session.keys("C-j")
-        session.wait_for(lambda s: "read-only" in s, "the read-only refusal")
+        session.run_editor_query_until(lambda s: "read-only" in s, "the read-only refusal")
         session.keys("Escape")
         session.keys("C-q")
         deadline = time.monotonic() + 20
