@@ -15,6 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 from analyst_warehouse import ORDERPULSE, orderpulse
+from harlequin.exception import HarlequinQueryError
+
+from analysts.workbench import PublishedWarehouseAdapter
 
 QUERY = "select dimension, count(*) as periods from kpi_weekly group by dimension order by dimension"
 
@@ -203,13 +206,6 @@ def test_workbench_runs_a_query_and_follows_a_new_publish(analyst_warehouse, tmp
             lambda s: result_rows(s) == expected, f"the new file's result {expected}"
         )
 
-        # Writing is refused: the file is attached read-only.
-        session.keys("F2")
-        time.sleep(1)
-        session.keys("C-a")
-        session.keys("delete from kpi_daily")
-        session.run_editor_query_until(lambda s: "read-only" in s, "the read-only refusal")
-        session.keys("Escape")
         session.keys("C-q")
         deadline = time.monotonic() + 20
         while session.alive() and time.monotonic() < deadline:
@@ -217,4 +213,17 @@ def test_workbench_runs_a_query_and_follows_a_new_publish(analyst_warehouse, tmp
         assert not session.alive(), "Ctrl+Q did not quit the workbench"
     finally:
         session.kill()
-    assert direct(warehouse, "select count(*) from kpi_daily")[0][0] > 0
+
+
+def test_the_workbench_connection_refuses_writes(analyst_warehouse):
+    connection = PublishedWarehouseAdapter(analyst_warehouse.warehouse).connect()
+    try:
+        with pytest.raises(HarlequinQueryError, match="read-only"):
+            connection.execute("delete from kpi_daily")
+        with pytest.raises(HarlequinQueryError, match="read-only"):
+            connection.execute("create table scratch as select 1 as x")
+        # The catalog tree shows the warehouse alone (not the in-memory database that attaches it).
+        assert [item.label for item in connection.get_catalog().items] == ["warehouse"]
+    finally:
+        connection.reader.close()
+    assert direct(analyst_warehouse.warehouse, "select count(*) from kpi_daily")[0][0] > 0
