@@ -53,6 +53,9 @@ def build_parser() -> argparse.ArgumentParser:
     from order_core.cli import add_core_commands
 
     add_core_commands(subparsers)
+    from analysts.cli import add_analyst_commands
+
+    add_analyst_commands(subparsers)
     return parser
 
 

@@ -27,6 +27,71 @@ OPS_TABLES = {
 }
 MARTS_SCHEMA = "marts"
 
+# Docs of the tables the pipeline writes itself (the marts carry theirs from the dbt docs):
+# table -> (description stating its grain, {column: description}).
+PIPELINE_TABLE_DOCS = {
+    "load_ledger": (
+        "One row per landed file: whether it loaded or was set aside, and why; rows landed = loaded + quarantined.",
+        {
+            "file_path": "Path of the landed file.",
+            "file_sha256": "SHA-256 of the file's bytes; a file already loaded (any name) is skipped.",
+            "source": "Source system of the file (oms, wms, carrier, returns).",
+            "entity": "Contract entity of the file.",
+            "file_format": "csv, parquet or jsonl.",
+            "file_seq": "Order in which the files were loaded.",
+            "status": "loaded; quarantined when the whole file was set aside (see reason); duplicate when already loaded.",
+            "reason": "Why the file was set aside; null when loaded.",
+            "rows_landed": "Rows in the file.",
+            "rows_loaded": "Rows loaded into the raw table.",
+            "rows_quarantined": "Rows rejected into quarantined_rows.",
+            "loaded_at": "When the file was loaded (UTC).",
+            "run_id": "The run that loaded it.",
+        },
+    ),
+    "quarantined_rows": (
+        "One row per rejected row of a landed file: which column failed, why, and the row's raw values.",
+        {
+            "file_path": "Path of the landed file.",
+            "file_sha256": "SHA-256 of the file's bytes.",
+            "entity": "Contract entity of the file.",
+            "row_number": "The row's number in the file (1 = first data row).",
+            "column_name": "The column that failed its check.",
+            "reason": "Why the row was rejected.",
+            "raw_values": "The row as landed, as JSON.",
+            "quarantined_at": "When the row was rejected (UTC).",
+            "run_id": "The run that rejected it.",
+        },
+    ),
+    "data_quality_results": (
+        "One row per expectation per entity per run: the Great Expectations checks on each load.",
+        {
+            "checked_at": "When the check ran (UTC).",
+            "run_id": "The run that ran it.",
+            "entity": "Contract entity checked.",
+            "suite": "Expectation suite (<entity>__<purpose>).",
+            "expectation": "The expectation's type.",
+            "column_name": "The column checked; null for table-level expectations.",
+            "passed": "The expectation held.",
+            "blocking": "A failure stops the publish.",
+            "unexpected_count": "Rows that failed it.",
+            "element_count": "Rows checked.",
+            "details": "Details of a failure, as JSON.",
+        },
+    ),
+    "run_info": (
+        "One row: the run that published this file.",
+        {
+            "as_of_date": "The as-of date of the KPIs: orders due before it are measured.",
+            "published_at": "When this file was published (UTC).",
+            "run_id": "The run that published it.",
+            "landing_dir": "The landing folder the run read.",
+            "files_loaded": "Files loaded so far, over all runs.",
+            "rows_loaded": "Rows loaded so far, over all runs.",
+            "rows_quarantined": "Rows quarantined so far, over all runs.",
+        },
+    ),
+}
+
 
 @dataclass(frozen=True)
 class PublishedSummary:
@@ -57,6 +122,7 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
             conn.execute(f'create table published.main."{name}" as select * from {source}')
         _copy_comments(conn, sources)
         as_of_date = _write_run_info(conn, run_id, landing_dir)
+        _comment_pipeline_tables(conn)
         conn.execute("detach published")  # checkpoints: the file is complete on its own, no .wal
         _fsync(staging_file)
         os.replace(staging_file, paths.published)
@@ -83,7 +149,6 @@ def _write_run_info(conn: duckdb.DuckDBPyConnection, run_id: str, landing_dir: P
         """,
         [dt.datetime.now(dt.UTC).replace(tzinfo=None), run_id, str(landing_dir)],
     )
-    conn.execute("comment on table published.main.run_info is 'One row: the run that published this file.'")
     return conn.execute("select as_of_date from published.main.run_info").fetchone()[0]
 
 
@@ -106,6 +171,23 @@ def _copy_comments(conn: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> 
             conn.execute(
                 f'comment on column published.main."{name}"."{column}" is \'{_escape(column_comment)}\''
             )
+
+
+def _comment_pipeline_tables(conn: duckdb.DuckDBPyConnection) -> None:
+    for table, (description, columns) in PIPELINE_TABLE_DOCS.items():
+        conn.execute(f"comment on table published.main.\"{table}\" is '{_escape(description)}'")
+        present = {
+            row[0]
+            for row in conn.execute(
+                "select column_name from duckdb_columns() where database_name = 'published' and table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for column, column_description in columns.items():
+            if column in present:
+                conn.execute(
+                    f'comment on column published.main."{table}"."{column}" is \'{_escape(column_description)}\''
+                )
 
 
 def _escape(value: object) -> str:

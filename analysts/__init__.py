@@ -1,0 +1,1 @@
+"""What analysts use on the published warehouse: `orderpulse sql` and `orderpulse catalog`."""
