@@ -12,6 +12,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR ?= data/demo
 PORT ?= 8501
+# Empty: the dashboard listens on 127.0.0.1 only; `make demo HOST=0.0.0.0` serves other machines too.
+HOST ?=
 
 .PHONY: install demo test lint format bench clean
 
@@ -29,7 +31,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 demo: $(STAMP)
-	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)"
+	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)" "$(HOST)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,6 +4,7 @@
 set -euo pipefail
 demo_dir=${1:-data/demo}
 port=${2:-8501}
+host=${3:-}  # empty: ORDERPULSE_DASHBOARD_HOST or 127.0.0.1 (this machine only)
 bin=.venv/bin
 
 rm -rf "$demo_dir"
@@ -17,4 +18,4 @@ echo "2/4 Exporting the extracts to $demo_dir/landing..."
 echo "3/4 Running the pipeline (ingest -> dbt -> checks -> publish)..."
 "$bin/orderpulse" run --landing "$demo_dir/landing" --warehouse "$demo_dir/warehouse.duckdb"
 echo "4/4 Serving the dashboard (Ctrl-C to stop)."
-exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port"
+exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port" ${host:+--host "$host"}
