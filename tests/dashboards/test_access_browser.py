@@ -210,7 +210,9 @@ def test_a_scoped_users_pages_never_show_another_warehouse(server, page):
     base_url, _ = server
     signed_in(page, base_url, "east")
     for title in navigation_titles(page):
-        page.get_by_test_id("stSidebarNavLink").filter(has_text=re.compile(f"{title}$")).click()
+        link = page.get_by_test_id("stSidebarNavLink").filter(has_text=re.compile(f"{title}$"))
+        if link.get_attribute("aria-current") != "page":  # the page shown already (after sign-in)
+            link.click()
         expect(page.get_by_role("heading", name=title)).to_be_visible()
         if title == "Trends":
             page.get_by_text("Warehouse", exact=True).click()
@@ -218,6 +220,11 @@ def test_a_scoped_users_pages_never_show_another_warehouse(server, page):
         page.wait_for_load_state("networkidle")
         assert OTHER_WAREHOUSE not in page.locator("body").inner_text(), title
         assert OTHER_WAREHOUSE not in page.content(), title
+    # An unlimited viewer's trends by warehouse do show the other warehouse: the checks above can fail.
+    signed_in(page, base_url, "vera")
+    page.get_by_test_id("stSidebarNavLink").filter(has_text=re.compile("Trends$")).click()
+    page.get_by_text("Warehouse", exact=True).click()
+    expect(page.get_by_text(OTHER_WAREHOUSE).first).to_be_visible()
 
 
 def test_the_server_output_holds_no_planted_secret(server, page):
