@@ -16,6 +16,8 @@ PORT ?= 8501
 # make demo SOURCE=edi|shopify|olist: the pipeline over orders that arrive through an importer
 # (EDI: the simulated quarter's EDI-channel orders as X12; Shopify and Olist: the examples/).
 SOURCE ?=
+# Empty: the dashboard listens on 127.0.0.1 only; `make demo HOST=0.0.0.0` serves other machines too.
+HOST ?=
 
 .PHONY: install demo test lint format bench clean
 
@@ -33,7 +35,7 @@ $(STAMP): pyproject.toml requirements.lock
 install: $(STAMP)
 
 demo: $(STAMP)
-	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)" "$(SOURCE)"
+	bash scripts/demo.sh "$(DEMO_DIR)" "$(PORT)" "$(SOURCE)" "$(HOST)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

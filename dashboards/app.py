@@ -1,26 +1,47 @@
-"""The dashboard frame: page config, navigation and the as-of date beside every page.
+"""The dashboard frame: page config, sign-in, navigation and the as-of date beside every page.
 
 Run it with `orderpulse dashboard` (see dashboards/serve.py); the warehouse path comes from
-ORDERPULSE_WAREHOUSE through orderpulse.config.
+ORDERPULSE_WAREHOUSE through orderpulse.config. With ORDERPULSE_USERS_FILE set, visitors sign in
+and see only the pages of their role (dashboards/access.py); without it every page is open, as
+for `make demo` on this machine.
 """
 
 from pathlib import Path
 
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import access, queries, signin, ui
 
 VIEWS = Path(__file__).parent / "views"
 
 st.set_page_config(page_title="Order Pulse", page_icon=":material/monitoring:", layout="wide")
 
+# Page id (the key of access.PAGE_MINIMUM_ROLE, and the page's URL path) -> file, title, icon.
+PAGES = {
+    "scorecard": (VIEWS / "scorecard.py", "Scorecard", ":material/scoreboard:"),
+    "trends": (VIEWS / "trends.py", "Trends", ":material/trending_up:"),
+    "cycle_time": (VIEWS / "cycle_time.py", "Cycle time", ":material/timer:"),
+    "exceptions": (VIEWS / "exceptions.py", "Exceptions", ":material/report:"),
+    "data_quality": (VIEWS / "data_quality.py", "Data quality", ":material/fact_check:"),
+}
+
+user = signin.current_user()
+if signin.signin_enabled() and user is None:
+    # Nothing but the form: no page, no sidebar, no as-of date. Any URL lands here.
+    st.navigation([st.Page(signin.signin_page, title="Sign in", icon=":material/login:")]).run()
+    st.stop()
+
+visible = [page_id for page_id in PAGES if user is None or access.may_see(user.role, page_id)]
 navigation = st.navigation(
     [
-        st.Page(VIEWS / "scorecard.py", title="Scorecard", icon=":material/scoreboard:", default=True),
-        st.Page(VIEWS / "trends.py", title="Trends", icon=":material/trending_up:"),
-        st.Page(VIEWS / "cycle_time.py", title="Cycle time", icon=":material/timer:"),
-        st.Page(VIEWS / "exceptions.py", title="Exceptions", icon=":material/report:"),
-        st.Page(VIEWS / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
+        st.Page(
+            PAGES[page_id][0],
+            title=PAGES[page_id][1],
+            icon=PAGES[page_id][2],
+            url_path=page_id,
+            default=index == 0,
+        )
+        for index, page_id in enumerate(visible)
     ]
 )
 
@@ -33,5 +54,15 @@ with st.sidebar:
         st.caption("No published warehouse yet.")
     except Exception as error:  # the page itself reports the problem in full
         st.caption(f"Warehouse unreadable: {type(error).__name__}")
+    if user is not None:
+        st.caption(f"Signed in as **{user.name}** ({user.role})")
+        if not user.scope.unrestricted:
+            st.caption(
+                f"Limited to {user.scope.describe()}: figures that count other orders too "
+                "(daily KPIs, exceptions, data quality) are not shown."
+            )
+        if st.button("Sign out", key="sign_out", icon=":material/logout:"):
+            signin.sign_out()
+            st.rerun()
 
 navigation.run()

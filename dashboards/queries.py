@@ -4,8 +4,13 @@ The pipeline publishes by writing a new DuckDB file and renaming it over the old
 allows one writer or many readers per file. So each query opens the file read-only, reads a small
 aggregated frame and closes it again: no connection outlives a query, and a run is never blocked.
 
-Query functions take a `Warehouse` (path + file identity). Because the identity changes whenever a new
-file is published, Streamlit's cache never serves a frame of a replaced file.
+Query functions take a `Warehouse` (path + file identity + the reader's scope). Because the identity
+changes whenever a new file is published, Streamlit's cache never serves a frame of a replaced file;
+because the scope is part of it, a frame cached for one user's scope never answers another's.
+
+A user limited to some warehouses or channels (dashboards/access.py) reads the file through views
+that keep only their orders (`_scoped_select`), so every query, today's and future pages' alike, is
+filtered without knowing it; a table the views cannot filter reads as empty.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards import signin
+from dashboards.access import UNRESTRICTED, Scope
 from dashboards.kpis import TREND_RATES
 from orderpulse.config import load_settings
 
@@ -50,20 +57,85 @@ class Warehouse:
     path: str
     # Identity of the file currently at `path`: a rename of a new file over it changes the inode.
     version: str
+    # The orders the reader may see (everything unless sign-in limits the user).
+    scope: Scope = UNRESTRICTED
 
 
 def configured_warehouse_path() -> Path:
     return load_settings().warehouse_path
 
 
-def current_warehouse(path: Path | None = None) -> Warehouse:
-    """The published file as it is now; raises WarehouseMissing before the first run has published."""
+def current_warehouse(path: Path | None = None, scope: Scope | None = None) -> Warehouse:
+    """The published file as it is now, read within `scope` (default: the signed-in user's scope).
+
+    Raises WarehouseMissing before the first run has published, and signin.SignInRequired when
+    sign-in is on and nobody is signed in.
+    """
+    scope = signin.session_scope() if scope is None else scope
     path = Path(path) if path is not None else configured_warehouse_path()
     try:
         stat = path.stat()
     except FileNotFoundError:
         raise WarehouseMissing(path) from None
-    return Warehouse(str(path), f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}")
+    return Warehouse(str(path), f"{stat.st_ino}-{stat.st_mtime_ns}-{stat.st_size}", scope)
+
+
+# Columns that place an order in a warehouse or a channel, in the order they are looked for.
+SCOPE_COLUMNS = {"warehouse": ("primary_warehouse_id", "warehouse_id"), "channel": ("channel",)}
+# Tables that hold no order data, readable whatever the scope.
+SCOPE_FREE_TABLES = frozenset({"run_info"})
+
+
+def _scoped_select(table: str, columns: set[str], scope: Scope) -> str:
+    """The rows of a published table that a user of `scope` may see (identifiers come from the file's
+    catalog, values from the temp table scope_values; nothing here comes from user input)."""
+    source = f'published.main."{table}"'
+    if table in SCOPE_FREE_TABLES:
+        return f"select * from {source}"
+    restricted = {
+        dimension: values
+        for dimension, values in (("warehouse", scope.warehouses), ("channel", scope.channels))
+        if values
+    }
+    in_scope = "in (select value from scope_values where dimension = '{}')".format
+    # A table of orders (or of their events): its rows in every restricted dimension.
+    filters = []
+    for dimension in restricted:
+        column = next((name for name in SCOPE_COLUMNS[dimension] if name in columns), None)
+        if column is None:
+            break
+        filters.append(f'"{column}" {in_scope(dimension)}')
+    else:
+        return f"select * from {source} where " + " and ".join(filters)
+    # A rollup by dimension (kpi_weekly, kpi_monthly): the rows of the user's own warehouses or
+    # channels. For a user of exactly one, those rows are also their "all".
+    if {"dimension", "dimension_value"} <= columns and len(restricted) == 1:
+        ((dimension, values),) = restricted.items()
+        own_rows = f"select * from {source} where dimension = '{dimension}' and dimension_value {in_scope(dimension)}"
+        if len(values) > 1:
+            return own_rows
+        return (
+            f"{own_rows} union all "
+            f"select * replace ('all' as dimension, 'all' as dimension_value) from ({own_rows})"
+        )
+    # Anything else counts the orders of every warehouse and channel: nothing of it for this user.
+    return f"select * from {source} where false"
+
+
+def _open_scoped(connection: duckdb.DuckDBPyConnection, scope: Scope) -> None:
+    """Shadow every published table with a temp view of the rows within `scope`."""
+    connection.execute("create temp table scope_values (dimension varchar, value varchar)")
+    connection.executemany(
+        "insert into scope_values values (?, ?)",
+        [("warehouse", value) for value in scope.warehouses]
+        + [("channel", value) for value in scope.channels],
+    )
+    tables = connection.execute(
+        "select table_name, list(column_name) from duckdb_columns()"
+        " where database_name = 'published' and schema_name = 'main' group by table_name"
+    ).fetchall()
+    for table, columns in tables:
+        connection.execute(f'create temp view "{table}" as {_scoped_select(table, set(columns), scope)}')
 
 
 def read_frame(warehouse: Warehouse, sql: str, params: list | None = None) -> pd.DataFrame:
@@ -79,7 +151,10 @@ def read_frame(warehouse: Warehouse, sql: str, params: list | None = None) -> pd
     connection = duckdb.connect(":memory:")
     try:
         connection.execute("attach ? as published (read_only)", [warehouse.path])
-        connection.execute("use published")
+        if warehouse.scope.unrestricted:
+            connection.execute("use published")
+        else:
+            _open_scoped(connection, warehouse.scope)
         return connection.execute(sql, params or []).df()
     finally:
         connection.close()

@@ -14,23 +14,35 @@ APP_PATH = Path(__file__).resolve().parent / "app.py"
 SHUTDOWN_GRACE_SECONDS = 10
 
 
-def streamlit_command(port: int) -> list[str]:
+def streamlit_command(port: int, host: str) -> list[str]:
     return [
         sys.executable,
         "-m",
         "streamlit",
         "run",
         str(APP_PATH),
+        "--server.address",
+        host,
         "--server.port",
         str(port),
         "--server.headless",
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # Readers get no "Deploy" button or developer options in the toolbar.
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 
-def serve(warehouse: str | None, port: int | None) -> int:
+def listening_note(host: str) -> str:
+    if host in ("127.0.0.1", "localhost", "::1"):
+        return f"Listening on {host} only (this machine); --host 0.0.0.0 serves other machines too."
+    signin = "sign-in is on" if load_settings().users_file else "NO sign-in: set ORDERPULSE_USERS_FILE"
+    return f"Listening on {host}: reachable from other machines ({signin})."
+
+
+def serve(warehouse: str | None, port: int | None, host: str | None = None) -> int:
     """Run Streamlit in a child process until it exits or Ctrl-C; return its exit code.
 
     The child learns the warehouse through ORDERPULSE_WAREHOUSE, the variable orderpulse.config reads,
@@ -41,11 +53,13 @@ def serve(warehouse: str | None, port: int | None) -> int:
         Path(warehouse).expanduser().resolve() if warehouse else settings.warehouse_path.resolve()
     )
     port = port or settings.dashboard_port
+    host = host or settings.dashboard_host
     if not warehouse_path.exists():
         print(f"Note: no published warehouse at {warehouse_path} yet; the dashboard will say so.")
     print(f"Dashboard: http://localhost:{port}", flush=True)
+    print(listening_note(host), flush=True)
     child_environment = {**os.environ, "ORDERPULSE_WAREHOUSE": str(warehouse_path)}
-    process = subprocess.Popen(streamlit_command(port), env=child_environment)
+    process = subprocess.Popen(streamlit_command(port, host), env=child_environment)
     try:
         return process.wait()
     except KeyboardInterrupt:

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 
+from orderpulse.config import ConfigError, redact
 from orderpulse.errors import UserError
 
 
@@ -33,13 +35,18 @@ def _add_dashboard(subparsers: argparse._SubParsersAction) -> None:
     dash = subparsers.add_parser("dashboard", help="Serve the dashboard over a published warehouse.")
     dash.add_argument("--warehouse", help="Published DuckDB file (default: ORDERPULSE_WAREHOUSE).")
     dash.add_argument("--port", type=int, help="Port (default: ORDERPULSE_PORT or 8501).")
+    dash.add_argument(
+        "--host",
+        help="Address to listen on (default: ORDERPULSE_DASHBOARD_HOST or 127.0.0.1, this machine only; "
+        "0.0.0.0 for every network interface).",
+    )
     dash.set_defaults(handler=_dashboard)
 
 
 def _dashboard(args: argparse.Namespace) -> int:
     from dashboards.serve import serve
 
-    return serve(warehouse=args.warehouse, port=args.port)
+    return serve(warehouse=args.warehouse, port=args.port, host=args.host)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,6 +57,10 @@ def build_parser() -> argparse.ArgumentParser:
     from orderpulse.import_command import add_import_command
 
     add_import_command(subparsers)
+
+    from dashboards.users_cli import add_users_command
+
+    add_users_command(subparsers)
     from order_core.cli import add_core_commands
 
     add_core_commands(subparsers)
@@ -63,9 +74,14 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args)
-    except UserError as error:
-        print(f"orderpulse: error: {error}", file=sys.stderr)
+    except (UserError, ConfigError) as error:
+        # Messages may quote a database URL or a file line: secrets are masked (orderpulse.config).
+        print(f"orderpulse: error: {redact(str(error))}", file=sys.stderr)
         return 2
+    except Exception:
+        # A bug, not a user's mistake: the traceback helps, but without the secrets it may quote.
+        print(redact(traceback.format_exc()), file=sys.stderr, end="")
+        return 1
 
 
 if __name__ == "__main__":

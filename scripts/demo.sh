@@ -7,6 +7,7 @@ set -euo pipefail
 demo_dir=${1:-data/demo}
 port=${2:-8501}
 source=${3:-}
+host=${4:-}  # empty: ORDERPULSE_DASHBOARD_HOST or 127.0.0.1 (this machine only)
 bin=.venv/bin
 
 case "$source" in
@@ -25,7 +26,7 @@ case "$source" in
         echo "2/3 Running the pipeline (ingest -> dbt -> checks -> publish)..."
         "$bin/orderpulse" run --landing "$demo_dir/landing" --warehouse "$demo_dir/warehouse.duckdb"
         echo "3/3 Serving the dashboard (Ctrl-C to stop)."
-        exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port"
+        exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port" ${host:+--host "$host"}
         ;;
 esac
 core_db="sqlite:///$demo_dir/order_core.sqlite"
@@ -42,7 +43,7 @@ if [ "$source" = edi ]; then
     echo "4/5 Running the pipeline (ingest -> dbt -> checks -> publish)..."
     "$bin/orderpulse" run --landing "$demo_dir/landing" --warehouse "$demo_dir/warehouse.duckdb"
     echo "5/5 Serving the dashboard (Ctrl-C to stop)."
-    exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port"
+    exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port" ${host:+--host "$host"}
 fi
 
 echo "1/4 Simulating 90 days x ${ORDERS_PER_DAY:-600} orders a day in the order core ($demo_dir/order_core.sqlite)..."
@@ -52,4 +53,4 @@ echo "2/4 Exporting the extracts to $demo_dir/landing..."
 echo "3/4 Running the pipeline (ingest -> dbt -> checks -> publish)..."
 "$bin/orderpulse" run --landing "$demo_dir/landing" --warehouse "$demo_dir/warehouse.duckdb"
 echo "4/4 Serving the dashboard (Ctrl-C to stop)."
-exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port"
+exec "$bin/orderpulse" dashboard --warehouse "$demo_dir/warehouse.duckdb" --port "$port" ${host:+--host "$host"}

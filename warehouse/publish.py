@@ -16,6 +16,8 @@ from pathlib import Path
 import duckdb
 
 from ingest.report import mark_published
+from orderpulse.config import load_settings
+from warehouse import personal
 from warehouse.paths import WarehousePaths
 from warehouse.quality import ensure_table as ensure_quality_table
 
@@ -105,8 +107,11 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
     for leftover in paths.published.parent.glob(f".{paths.published.name}.*.publishing"):
         leftover.unlink()  # from a run killed while publishing; runs hold a lock, so none is live
     staging_file.unlink(missing_ok=True)
+    personal_data = load_settings().personal_data
     conn = duckdb.connect(str(paths.work_db))
     try:
+        if personal_data != "keep":
+            personal.register_functions(conn, personal.pseudonym_key(paths))
         ensure_quality_table(conn)
         conn.execute(f"attach '{_escape(staging_file)}' as published")
         marts = [
@@ -119,8 +124,21 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
         ]
         sources = {name: f"{MARTS_SCHEMA}.{name}" for name in marts} | OPS_TABLES
         for name, source in sources.items():
-            conn.execute(f'create table published.main."{name}" as select * from {source}')
+            schema, table = source.split(".")
+            columns = [
+                row[0]
+                for row in conn.execute(
+                    "select column_name from duckdb_columns() where database_name = current_database()"
+                    " and schema_name = ? and table_name = ? order by column_index",
+                    [schema, table],
+                ).fetchall()
+            ]
+            # Personal columns are pseudonymised or left out here, on the way out (warehouse/personal.py).
+            select, _ = personal.published_select(name, columns, source, personal_data)
+            conn.execute(f'create table published.main."{name}" as {select}')
         _copy_comments(conn, sources)
+        if personal_data != "keep":
+            _comment_pseudonyms(conn, sources)
         as_of_date = _write_run_info(conn, run_id, landing_dir)
         _comment_pipeline_tables(conn)
         conn.execute("detach published")  # checkpoints: the file is complete on its own, no .wal
@@ -164,9 +182,12 @@ def _copy_comments(conn: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> 
         if comment and comment[0]:
             conn.execute(f"comment on table published.main.\"{name}\" is '{_escape(comment[0])}'")
         for column, column_comment in conn.execute(
-            "select column_name, comment from duckdb_columns() where database_name = current_database()"
-            " and schema_name = ? and table_name = ? and comment is not null",
-            [schema, table],
+            "select source.column_name, source.comment from duckdb_columns() as source"
+            " join duckdb_columns() as target on target.column_name = source.column_name"
+            " and target.database_name = 'published' and target.table_name = ?"
+            " where source.database_name = current_database()"
+            " and source.schema_name = ? and source.table_name = ? and source.comment is not null",
+            [name, schema, table],
         ).fetchall():
             conn.execute(
                 f'comment on column published.main."{name}"."{column}" is \'{_escape(column_comment)}\''
@@ -187,6 +208,19 @@ def _comment_pipeline_tables(conn: duckdb.DuckDBPyConnection) -> None:
             if column in present:
                 conn.execute(
                     f'comment on column published.main."{table}"."{column}" is \'{_escape(column_description)}\''
+                )
+
+
+def _comment_pseudonyms(conn: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> None:
+    for name in sources:
+        for (column,) in conn.execute(
+            "select column_name from duckdb_columns() where database_name = 'published' and table_name = ?",
+            [name],
+        ).fetchall():
+            if column in personal.PSEUDONYMISED_COLUMNS:
+                conn.execute(
+                    f'comment on column published.main."{name}"."{column}"'
+                    f" is '{_escape(personal.PSEUDONYM_COMMENT)}'"
                 )
 
 
