@@ -1,29 +1,17 @@
 """The dashboard frame: page config, sign-in, navigation and the as-of date beside every page.
 
 Run it with `orderpulse dashboard` (see dashboards/serve.py); the warehouse path comes from
-ORDERPULSE_WAREHOUSE through orderpulse.config. With ORDERPULSE_USERS_FILE set, visitors sign in
-and see only the pages of their role (dashboards/access.py); without it every page is open, as
-for `make demo` on this machine.
+ORDERPULSE_WAREHOUSE through orderpulse.config. The pages are the list in dashboards/pages.py.
+With ORDERPULSE_USERS_FILE set, visitors sign in and see only the pages of their role
+(dashboards/access.py); without it every page is open, as for `make demo` on this machine.
 """
-
-from pathlib import Path
 
 import streamlit as st
 
 from dashboards import access, queries, signin, ui
-
-VIEWS = Path(__file__).parent / "views"
+from dashboards.pages import PAGES
 
 st.set_page_config(page_title="Order Pulse", page_icon=":material/monitoring:", layout="wide")
-
-# Page id (the key of access.PAGE_MINIMUM_ROLE, and the page's URL path) -> file, title, icon.
-PAGES = {
-    "scorecard": (VIEWS / "scorecard.py", "Scorecard", ":material/scoreboard:"),
-    "trends": (VIEWS / "trends.py", "Trends", ":material/trending_up:"),
-    "cycle_time": (VIEWS / "cycle_time.py", "Cycle time", ":material/timer:"),
-    "exceptions": (VIEWS / "exceptions.py", "Exceptions", ":material/report:"),
-    "data_quality": (VIEWS / "data_quality.py", "Data quality", ":material/fact_check:"),
-}
 
 user = signin.current_user()
 if signin.signin_enabled() and user is None:
@@ -31,17 +19,13 @@ if signin.signin_enabled() and user is None:
     st.navigation([st.Page(signin.signin_page, title="Sign in", icon=":material/login:")]).run()
     st.stop()
 
-visible = [page_id for page_id in PAGES if user is None or access.may_see(user.role, page_id)]
+# The page id is its URL path (the key of access.PAGE_MINIMUM_ROLE): a page a role may not see is
+# not in the navigation, so its URL is not served either.
+visible = [page for page in PAGES if user is None or access.may_see(user.role, page.url_path)]
 navigation = st.navigation(
     [
-        st.Page(
-            PAGES[page_id][0],
-            title=PAGES[page_id][1],
-            icon=PAGES[page_id][2],
-            url_path=page_id,
-            default=index == 0,
-        )
-        for index, page_id in enumerate(visible)
+        st.Page(page.path, title=page.title, icon=page.icon, url_path=page.url_path, default=index == 0)
+        for index, page in enumerate(visible)
     ]
 )
 

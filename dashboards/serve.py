@@ -29,7 +29,7 @@ def streamlit_command(port: int, host: str) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
-        # Readers get no "Deploy" button or developer options in the toolbar.
+        # Viewers get no developer toolbar (no "Deploy" button, no rerun/settings menu entries).
         "--client.toolbarMode",
         "viewer",
     ]
