@@ -8,7 +8,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboards import queries, ui
+from dashboards import alert_banner, queries, ui
 
 VIEWS = Path(__file__).parent / "views"
 
@@ -34,4 +34,5 @@ with st.sidebar:
     except Exception as error:  # the page itself reports the problem in full
         st.caption(f"Warehouse unreadable: {type(error).__name__}")
 
+alert_banner.show_active_alerts()
 navigation.run()

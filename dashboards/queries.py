@@ -99,6 +99,20 @@ def run_info(warehouse: Warehouse) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def active_alerts(warehouse: Warehouse) -> pd.DataFrame:
+    """KPI alerts the latest evaluation found (table `alerts`), newest first."""
+    return read_frame(
+        warehouse,
+        """
+        select rule, kpi, grain, period_start, dimension, dimension_value, description, first_fired_at
+        from alerts
+        where active
+        order by first_fired_at desc, rule, dimension_value
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def scorecard(warehouse: Warehouse, grain: Grain) -> pd.DataFrame:
     """The latest mature period (period_end < as_of_date) and the calendar period before it.
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.alert_checks import kpi_alerts
 from orchestration.dbt_models import DBT_EXECUTABLE, DBT_PROJECT, orderpulse_dbt_models
 from orchestration.jobs import build_pipeline_job
 from orchestration.publish_asset import published_warehouse
@@ -18,6 +19,7 @@ from orderpulse.config import load_settings
 def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
     return dg.Definitions(
         assets=[raw_entities, orderpulse_dbt_models, published_warehouse],
+        asset_checks=[kpi_alerts],
         jobs=[build_pipeline_job(str(warehouse.paths.published))],
         schedules=[daily_pipeline_schedule],
         sensors=[landing_sensor],

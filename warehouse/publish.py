@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from alerts.store import ensure_tables as ensure_alert_tables
 from warehouse.paths import WarehousePaths
 from warehouse.quality import ensure_table as ensure_quality_table
 
@@ -23,6 +24,7 @@ OPS_TABLES = {
     "load_ledger": "ops.load_ledger",
     "quarantined_rows": "ops.quarantined_rows",
     "data_quality_results": "ops.data_quality_results",
+    "alerts": "ops.alerts",
 }
 MARTS_SCHEMA = "marts"
 
@@ -42,6 +44,7 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
     conn = duckdb.connect(str(paths.work_db))
     try:
         ensure_quality_table(conn)
+        ensure_alert_tables(conn)
         conn.execute(f"attach '{_escape(staging_file)}' as published")
         marts = [
             row[0]
