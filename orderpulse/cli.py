@@ -10,6 +10,7 @@ import argparse
 import sys
 
 from orderpulse.errors import UserError
+from report.cli import add_report_command
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     subparsers = parser.add_subparsers(dest="command", required=True)
     _add_run(subparsers)
     _add_dashboard(subparsers)
+    add_report_command(subparsers)
     from order_core.cli import add_core_commands
 
     add_core_commands(subparsers)
