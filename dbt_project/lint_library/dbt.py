@@ -15,3 +15,7 @@ def dateadd(datepart, interval, from_date_or_timestamp):
 
 def date_trunc(datepart, date):
     return f"date_trunc('{datepart}', {date})"
+
+
+def type_string():
+    return "varchar"

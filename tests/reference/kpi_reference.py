@@ -342,6 +342,17 @@ def compute_reference(landing_dir: Path, as_of: dt.date | None = None) -> dict[s
         ships_by_order.setdefault(row["order_id"], []).append((row["shipped_at"], row["delivered_at"]))
     delivered_at_by_shipment = dict(zip(ships["shipment_id"], ships["delivered_at"], strict=True))
 
+    # An order's warehouse and carrier (team convention): those of its first shipment by
+    # shipped_at, ties broken by the lower shipment_id; none when nothing has shipped.
+    first_shipment: dict[str, tuple[dt.datetime, str, str | None, str | None]] = {}
+    for row in shipments.iter_rows(named=True):
+        if row["shipped_at"] is None:
+            continue
+        candidate = (row["shipped_at"], row["shipment_id"], row["warehouse_id"], row["carrier"])
+        known = first_shipment.get(row["order_id"])
+        if known is None or candidate[:2] < known[:2]:
+            first_shipment[row["order_id"]] = candidate
+
     due_by_order = dict(zip(orders["order_id"], orders["promised_delivery_date"], strict=True))
 
     # Quantities shipped per order line (keyed (order_id, line_number)) when the shipment line
@@ -466,6 +477,9 @@ def compute_reference(landing_dir: Path, as_of: dt.date | None = None) -> dict[s
                 "inaccurate": inaccurate,
                 "perfect": perfect,
                 "on_time_ship": on_time_ship,
+                "promised_ship_at": order["promised_ship_at"],
+                "primary_warehouse_id": first_shipment[order_id][2] if order_id in first_shipment else None,
+                "primary_carrier": first_shipment[order_id][3] if order_id in first_shipment else None,
                 "ordered_at": order["ordered_at"],
                 "first_shipped_at": first_shipped_at,
                 "last_shipped_at": last_shipped_at,
@@ -506,6 +520,9 @@ def compute_reference(landing_dir: Path, as_of: dt.date | None = None) -> dict[s
             "inaccurate": pl.Boolean,
             "perfect": pl.Boolean,
             "on_time_ship": pl.Boolean,
+            "promised_ship_at": pl.Datetime("us"),
+            "primary_warehouse_id": pl.String,
+            "primary_carrier": pl.String,
             "ordered_at": pl.Datetime("us"),
             "first_shipped_at": pl.Datetime("us"),
             "last_shipped_at": pl.Datetime("us"),
@@ -524,6 +541,7 @@ def compute_reference(landing_dir: Path, as_of: dt.date | None = None) -> dict[s
         "cycle_time_daily": _cycle_time_daily(outcomes),
         **_exceptions(orders, events, warehouse_events, tracking),
         "as_of_date": pl.DataFrame({"as_of_date": [as_of]}, schema={"as_of_date": pl.Date}),
+        **_failure_causes(outcomes, as_of),
     }
 
 
@@ -706,3 +724,139 @@ def _exceptions(
         },
     )
     return {"exceptions_daily": exceptions_daily, "orders_daily": orders_daily}
+
+
+# --------------------------------------------------------------------------- why orders fail (v1.1)
+
+FAILURE_CAUSES = (
+    "not_shipped",
+    "short_shipped",
+    "late_from_warehouse",
+    "late_in_transit",
+    "damaged",
+    "inaccurate",
+)
+UNSHIPPED = "unshipped"
+
+
+def failure_tests(order: dict) -> dict[str, bool]:
+    """Each test of kpis.md's "Why orders fail" table on one order_outcomes row, independently."""
+    shipped = order["first_shipped_at"] is not None
+    last_shipped, promised = order["last_shipped_at"], order["promised_ship_at"]
+    left_late = last_shipped is not None and promised is not None and last_shipped > promised
+    late_from_warehouse = not order["otif"] and left_late
+    return {
+        "not_shipped": not shipped,
+        "short_shipped": not order["shipped_complete"],
+        "late_from_warehouse": late_from_warehouse,
+        # Late although it left complete and not late: the delay happened in transit.
+        "late_in_transit": not order["otif"]
+        and shipped
+        and order["shipped_complete"]
+        and not late_from_warehouse,
+        "damaged": order["damaged"],
+        "inaccurate": order["inaccurate"],
+    }
+
+
+def _period_start(day: dt.date, grain: str) -> dt.date:
+    if grain == "week":
+        return day - dt.timedelta(days=day.weekday())  # ISO weeks start on Monday
+    return day.replace(day=1)
+
+
+def _period_end(start: dt.date, grain: str) -> dt.date:
+    if grain == "week":
+        return start + dt.timedelta(days=6)
+    following = dt.date(start.year + start.month // 12, start.month % 12 + 1, 1)
+    return following - dt.timedelta(days=1)
+
+
+def _failure_causes(outcomes: pl.DataFrame, as_of: dt.date) -> dict[str, pl.DataFrame]:
+    per_order = []
+    # (grain, period_start, dimension, value) -> [measured, perfect, count per cause...]
+    groups: dict[tuple[str, dt.date, str, str], list[int]] = {}
+    for order in outcomes.filter(pl.col("measured")).iter_rows(named=True):
+        cause = None
+        if not order["perfect"]:
+            tests = failure_tests(order)
+            cause = next(name for name in FAILURE_CAUSES if tests[name])
+            per_order.append(
+                {
+                    "order_id": order["order_id"],
+                    "due_date": order["due_date"],
+                    "channel": order["channel"],
+                    "primary_warehouse_id": order["primary_warehouse_id"] or UNSHIPPED,
+                    "primary_carrier": order["primary_carrier"] or UNSHIPPED,
+                    "failure_cause": cause,
+                    **{f"is_{name}": tests[name] for name in FAILURE_CAUSES},
+                }
+            )
+        dimensions = {
+            "all": "all",
+            "channel": order["channel"] or "unknown",
+            "warehouse": order["primary_warehouse_id"] or UNSHIPPED,
+            "carrier": order["primary_carrier"] or UNSHIPPED,
+        }
+        for grain in ("week", "month"):
+            start = _period_start(order["due_date"], grain)
+            for dimension, value in dimensions.items():
+                counts = groups.setdefault((grain, start, dimension, value), [0] * (2 + len(FAILURE_CAUSES)))
+                counts[0] += 1
+                counts[1] += 1 if order["perfect"] else 0
+                if cause is not None:
+                    counts[2 + FAILURE_CAUSES.index(cause)] += 1
+
+    flag_schema = {f"is_{name}": pl.Boolean for name in FAILURE_CAUSES}
+    result = {
+        "order_failure_causes": pl.DataFrame(
+            per_order,
+            schema={
+                "order_id": pl.String,
+                "due_date": pl.Date,
+                "channel": pl.String,
+                "primary_warehouse_id": pl.String,
+                "primary_carrier": pl.String,
+                "failure_cause": pl.String,
+                **flag_schema,
+            },
+        )
+    }
+    for grain, table in (("week", "failure_causes_weekly"), ("month", "failure_causes_monthly")):
+        rows = []
+        for (row_grain, start, dimension, value), counts in sorted(groups.items()):
+            if row_grain != grain:
+                continue
+            measured, perfect = counts[0], counts[1]
+            end = _period_end(start, grain)
+            row = {
+                "period_start": start,
+                "period_end": end,
+                "is_mature": end < as_of,
+                "dimension": dimension,
+                "dimension_value": value,
+                "orders_measured": measured,
+                "orders_perfect": perfect,
+                "orders_not_perfect": measured - perfect,
+                "perfect_order_rate": _ratio(perfect, measured),
+            }
+            for index, name in enumerate(FAILURE_CAUSES):
+                row[f"cause_{name}_orders"] = counts[2 + index]
+                row[f"cause_{name}_share"] = _ratio(counts[2 + index], measured)
+            rows.append(row)
+        schema = {
+            "period_start": pl.Date,
+            "period_end": pl.Date,
+            "is_mature": pl.Boolean,
+            "dimension": pl.String,
+            "dimension_value": pl.String,
+            "orders_measured": pl.Int64,
+            "orders_perfect": pl.Int64,
+            "orders_not_perfect": pl.Int64,
+            "perfect_order_rate": pl.Float64,
+        }
+        for name in FAILURE_CAUSES:
+            schema[f"cause_{name}_orders"] = pl.Int64
+            schema[f"cause_{name}_share"] = pl.Float64
+        result[table] = pl.DataFrame(rows, schema=schema)
+    return result

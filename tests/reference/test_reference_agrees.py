@@ -131,6 +131,41 @@ COMPARED = {
         (),
     ),
 }
+FAILURE_CAUSES = (
+    "not_shipped",
+    "short_shipped",
+    "late_from_warehouse",
+    "late_in_transit",
+    "damaged",
+    "inaccurate",
+)
+FAILURE_ROLLUP = (
+    ("period_start", "dimension", "dimension_value"),
+    (
+        "period_end",
+        "is_mature",
+        "orders_measured",
+        "orders_perfect",
+        "orders_not_perfect",
+        "perfect_order_rate",
+        *(f"cause_{cause}_{part}" for cause in FAILURE_CAUSES for part in ("orders", "share")),
+    ),
+    (),
+)
+COMPARED["order_failure_causes"] = (
+    ("order_id",),
+    (
+        "due_date",
+        "channel",
+        "primary_warehouse_id",
+        "primary_carrier",
+        "failure_cause",
+        *(f"is_{cause}" for cause in FAILURE_CAUSES),
+    ),
+    (),
+)
+COMPARED["failure_causes_weekly"] = FAILURE_ROLLUP
+COMPARED["failure_causes_monthly"] = FAILURE_ROLLUP
 SHOWN_PER_COLUMN = 8
 
 
