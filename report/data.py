@@ -52,6 +52,7 @@ class ReportData:
     failure_causes_source: str  # the table they were read from, or how they were derived
     exception_movers: pd.DataFrame  # exception_type, current, previous, change
     slices: pd.DataFrame  # warehouse and carrier rows of the current and previous period
+    slice_causes: pd.DataFrame | None  # failure causes by warehouse and carrier this period, if any
     backlog: pd.DataFrame  # open_order_aging
     ledger: pd.DataFrame  # load_ledger by status
     quality: pd.DataFrame  # data-quality results of the latest run
@@ -104,6 +105,15 @@ def read_report_data(warehouse_path: Path, grain: Grain) -> ReportData:
             order by dimension, dimension_value, period_start
             """,
             [start, previous_start or start],
+        ),
+        slice_causes=(
+            frame(
+                f"select * from {FAILURE_CAUSES_TABLES[grain]} "
+                "where dimension in ('warehouse', 'carrier') and period_start = ?",
+                [start],
+            )
+            if FAILURE_CAUSES_TABLES[grain] in tables
+            else None
         ),
         backlog=frame(
             "select age_bucket, bucket_order, open_orders from open_order_aging order by bucket_order"

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 
 from dashboards import charts, kpis
-from report.data import ReportData
+from report.data import FAILURE_CAUSES, ReportData
 
 TEMPLATE_DIR = Path(__file__).parent
 # Wide enough for an A4 page in portrait with its margins (the PDF), fixed so print and screen agree.
@@ -219,8 +219,25 @@ def worst_slices(data: ReportData) -> dict[str, dict | None]:
             "change": kpis.format_delta(kpis.PERFECT_ORDER_RATE, row["perfect_order_rate"], previous_rate)
             or "—",
             "others": len(rows) - 1,
+            "top_cause": _top_cause(data, dimension, row["dimension_value"]),
         }
     return worst
+
+
+def _top_cause(data: ReportData, dimension: str, value: str) -> str | None:
+    """'late in transit, 23 orders': the most frequent failure cause of one warehouse or carrier."""
+    if data.slice_causes is None:
+        return None
+    rows = data.slice_causes[
+        (data.slice_causes["dimension"] == dimension) & (data.slice_causes["dimension_value"] == value)
+    ]
+    if rows.empty:
+        return None
+    counts = {cause: rows.iloc[0][f"cause_{cause}_orders"] for cause in FAILURE_CAUSES}
+    cause = max(FAILURE_CAUSES, key=lambda name: (counts[name], -FAILURE_CAUSES.index(name)))
+    if not counts[cause]:
+        return None
+    return f"{CAUSE_LABELS[cause].lower()}, {int(counts[cause]):,} orders"
 
 
 def backlog_summary(data: ReportData) -> dict:
@@ -344,7 +361,9 @@ def causes_figure(data: ReportData, noun: str) -> go.Figure:
         legend={"orientation": "h", "y": -0.15, "x": 0},
     )
     figure.update_xaxes(tickformat=".0%")
-    return _sized(figure)
+    figure = _sized(figure)
+    figure.update_yaxes(ticksuffix="  ")  # keep the cause names off the bars
+    return figure
 
 
 def backlog_figure(data: ReportData) -> go.Figure:
