@@ -4,24 +4,15 @@ Run it with `orderpulse dashboard` (see dashboards/serve.py); the warehouse path
 ORDERPULSE_WAREHOUSE through orderpulse.config.
 """
 
-from pathlib import Path
-
 import streamlit as st
 
 from dashboards import alert_banner, queries, ui
-
-VIEWS = Path(__file__).parent / "views"
+from dashboards.pages import PAGES
 
 st.set_page_config(page_title="Order Pulse", page_icon=":material/monitoring:", layout="wide")
 
 navigation = st.navigation(
-    [
-        st.Page(VIEWS / "scorecard.py", title="Scorecard", icon=":material/scoreboard:", default=True),
-        st.Page(VIEWS / "trends.py", title="Trends", icon=":material/trending_up:"),
-        st.Page(VIEWS / "cycle_time.py", title="Cycle time", icon=":material/timer:"),
-        st.Page(VIEWS / "exceptions.py", title="Exceptions", icon=":material/report:"),
-        st.Page(VIEWS / "data_quality.py", title="Data quality", icon=":material/fact_check:"),
-    ]
+    [st.Page(page.path, title=page.title, icon=page.icon, default=page.default) for page in PAGES]
 )
 
 with st.sidebar:

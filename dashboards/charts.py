@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboards.kpis import Kpi
+from dashboards.kpis import FAILURE_CAUSES_BY_NAME, Kpi
 
 BENCHMARK_COLOR = "#d62728"
 HEIGHT = 360
@@ -209,4 +209,176 @@ def exception_pareto(frame: pd.DataFrame) -> go.Figure:
         label={"text": "80%", "textposition": "end", "yanchor": "bottom"},
         name="80% of exceptions",
     )
+    return figure
+
+
+def _cause_label(name: str) -> str:
+    cause = FAILURE_CAUSES_BY_NAME.get(name)
+    return cause.label if cause else name
+
+
+def failure_cause_pareto(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Bars of failed orders by cause, most first, with each cause's share of measured orders."""
+    ordered = frame.sort_values(["orders", "failure_cause"], ascending=[False, True], kind="stable")
+    labels = [_cause_label(name) for name in ordered["failure_cause"]]
+    total = ordered["orders"].sum()
+    cumulative = ordered["orders"].cumsum() / total if total else ordered["orders"] * 0.0
+    figure = go.Figure()
+    figure.add_trace(
+        go.Bar(
+            x=labels,
+            y=ordered["orders"].tolist(),
+            name="Orders",
+            customdata=ordered[["share"]],
+            hovertemplate="%{x}: %{y:,} orders, %{customdata[0]:.2%} of measured orders<extra></extra>",
+        )
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=labels,
+            y=cumulative.tolist(),
+            name="Cumulative share of failures",
+            mode="lines+markers",
+            yaxis="y2",
+            hovertemplate="%{y:.1%} of failed orders<extra></extra>",
+        )
+    )
+    _base_layout(figure, title, "failed orders")
+    figure.update_layout(
+        hovermode="closest",
+        showlegend=False,
+        xaxis={"categoryorder": "array", "categoryarray": labels},
+        yaxis2={
+            "title": "cumulative share of failures",
+            "overlaying": "y",
+            "side": "right",
+            "range": [0, 1.05],
+            "tickformat": ".0%",
+            "showgrid": False,
+        },
+    )
+    return figure
+
+
+def failure_causes_by_dimension(frame: pd.DataFrame, title: str) -> go.Figure:
+    """Stacked bars: per channel, warehouse or carrier, each cause's share of its measured orders."""
+    figure = go.Figure()
+    for name, rows in frame.groupby("failure_cause", sort=False):
+        figure.add_trace(
+            go.Bar(
+                x=rows["dimension_value"],
+                y=rows["share"].tolist(),
+                name=_cause_label(name),
+                customdata=rows[["orders", "orders_measured"]],
+                hovertemplate="%{y:.2%} (%{customdata[0]:,} of %{customdata[1]:,} orders)",
+            )
+        )
+    _base_layout(figure, title, "share of measured orders")
+    figure.update_layout(barmode="stack")
+    figure.update_yaxes(tickformat=".1%")
+    return figure
+
+
+def failure_cause_shares_over_time(frame: pd.DataFrame, title: str, period_tick_format: str) -> go.Figure:
+    """One line per cause: its share of measured orders per period."""
+    figure = go.Figure()
+    for name, rows in frame.groupby("failure_cause", sort=False):
+        figure.add_trace(
+            go.Scatter(
+                x=rows["period_start"],
+                y=rows["share"].tolist(),
+                name=_cause_label(name),
+                mode="lines+markers",
+                hovertemplate="%{y:.2%}",
+            )
+        )
+    _base_layout(figure, title, "share of measured orders")
+    figure.update_yaxes(tickformat=".1%", rangemode="tozero")
+    figure.update_xaxes(hoverformat="%Y-%m-%d")
+    periods = sorted(frame["period_start"].unique())
+    if len(periods) <= MAX_PERIOD_TICKS:
+        figure.update_xaxes(tickmode="array", tickvals=periods, tickformat=period_tick_format)
+    return figure
+
+
+AGE_BUCKETS = ("0-2", "3-5", "6-7", "8-20", "21+")
+
+
+def open_orders_by_age(frame: pd.DataFrame) -> go.Figure:
+    """Open orders per age bucket (days since ordered), stacked by open status."""
+    figure = go.Figure()
+    for status, rows in frame.groupby("open_status", sort=True):
+        figure.add_trace(
+            go.Bar(
+                x=rows["age_bucket"],
+                y=rows["open_orders"].tolist(),
+                name=status.replace("_", " "),
+                hovertemplate="%{y:,} orders",
+            )
+        )
+    _base_layout(figure, "Open orders by age (days since ordered)", "open orders")
+    figure.update_layout(barmode="stack")
+    figure.update_xaxes(categoryorder="array", categoryarray=list(AGE_BUCKETS), title="age in days")
+    return figure
+
+
+def return_rate_trend(frame: pd.DataFrame) -> go.Figure:
+    figure = go.Figure(
+        go.Scatter(
+            x=frame["delivery_date"],
+            y=frame["return_rate"].tolist(),
+            name="Return rate",
+            mode="lines+markers",
+            customdata=frame[["orders_returned", "orders_delivered"]],
+            hovertemplate="%{y:.2%} (%{customdata[0]:,} of %{customdata[1]:,} delivered orders)<extra></extra>",
+        )
+    )
+    _base_layout(figure, "Return rate by delivery date", "orders with a return")
+    figure.update_layout(showlegend=False, hovermode="closest")
+    figure.update_yaxes(tickformat=".1%", rangemode="tozero")
+    return figure
+
+
+def return_reasons(frame: pd.DataFrame) -> go.Figure:
+    """Units returned per reason, with the refunds in the hover."""
+    figure = go.Figure(
+        go.Bar(
+            x=frame["reason_code"],
+            y=frame["units_returned"].tolist(),
+            name="Units returned",
+            customdata=frame[["return_lines", "refund_amount"]],
+            hovertemplate="%{x}: %{y:,} units, %{customdata[0]:,} lines, refunds %{customdata[1]:,.2f}"
+            "<extra></extra>",
+        )
+    )
+    _base_layout(figure, "Units returned by reason", "units")
+    figure.update_layout(showlegend=False, hovermode="closest")
+    return figure
+
+
+TIMELINE_SOURCES = ("oms", "wms", "carrier", "billing", "returns")
+
+
+def order_timeline(frame: pd.DataFrame, order_id: str) -> go.Figure:
+    """Every event of one order on a time axis, one row per source system."""
+    figure = go.Figure()
+    for source in TIMELINE_SOURCES:
+        rows = frame[frame["event_source"] == source]
+        if rows.empty:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=rows["event_at"],
+                y=[source] * len(rows),
+                name=source,
+                mode="markers",
+                marker={"size": 11},
+                text=rows["event_type"],
+                customdata=rows[["detail"]].fillna(""),
+                hovertemplate="%{x|%Y-%m-%d %H:%M} %{text}<br>%{customdata[0]}<extra></extra>",
+            )
+        )
+    _base_layout(figure, f"Timeline of order {order_id} (UTC)", "")
+    figure.update_layout(showlegend=False, hovermode="closest", height=280)
+    figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(TIMELINE_SOURCES)))
     return figure

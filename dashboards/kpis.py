@@ -176,3 +176,42 @@ def format_delta(kpi: Kpi, current: float | None, previous: float | None) -> str
     if kpi.unit == "hours":
         return f"{change:+,.1f} h"
     return f"{change:+,.2f}"
+
+
+@dataclass(frozen=True)
+class FailureCause:
+    name: str
+    label: str
+    owner: str
+    help: str
+
+
+# kpis.md "Why orders fail" (v1.1), in the order of precedence: an order's failure_cause is the first
+# that holds. The dashboard's copy of dbt's failure_causes() macro; a test against a pipeline-built
+# warehouse holds the two together.
+FAILURE_CAUSES: tuple[FailureCause, ...] = (
+    FailureCause("not_shipped", "Not shipped", "warehouse / inventory", "No shipment of the order left."),
+    FailureCause(
+        "short_shipped", "Shipped short", "inventory / warehouse", "Not every line shipped in full."
+    ),
+    FailureCause(
+        "late_from_warehouse",
+        "Late from the warehouse",
+        "warehouse",
+        "Not OTIF, and the last shipment left after the promised ship time.",
+    ),
+    FailureCause(
+        "late_in_transit",
+        "Late in transit",
+        "carrier",
+        "Not OTIF although it shipped complete and on time: the delay was in transit.",
+    ),
+    FailureCause("damaged", "Damaged", "carrier / warehouse packing", "A damage scan or a damaged return."),
+    FailureCause(
+        "inaccurate",
+        "Inaccurate",
+        "warehouse / billing",
+        "A mis-pick, a wrong-item return, or a pricing or billing credit memo.",
+    ),
+)
+FAILURE_CAUSES_BY_NAME: dict[str, FailureCause] = {cause.name: cause for cause in FAILURE_CAUSES}

@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from dashboards import kpis
 from orderpulse.config import load_settings
 
 Grain = Literal["week", "month"]
@@ -28,7 +29,14 @@ Dimension = Literal["all", "channel", "warehouse", "carrier"]
 DIMENSIONS: tuple[Dimension, ...] = ("all", "channel", "warehouse", "carrier")
 # Table names cannot be bound parameters; they come from this fixed map, never from user input.
 _PERIOD_TABLES: dict[Grain, str] = {"week": "kpi_weekly", "month": "kpi_monthly"}
-_PERIOD_STEP: dict[Grain, str] = {"week": "interval 7 day", "month": "interval 1 month"}
+_FAILURE_TABLES: dict[Grain, str] = {"week": "failure_causes_weekly", "month": "failure_causes_monthly"}
+
+# Failure causes in their order of precedence (kpis.md v1.1): the marts' cause_<cause>_* columns.
+FAILURE_CAUSES = tuple(cause.name for cause in kpis.FAILURE_CAUSES)
+OPEN_STATUSES = ("on_hold", "backordered", "awaiting_shipment", "partly_shipped", "in_transit")
+# The open-orders list shows at most this many orders, oldest first (the counts cover all of them).
+OPEN_ORDERS_SHOWN = 500
+CAUSE_ORDERS_SHOWN = 1000
 
 RATE_COLUMNS = (
     "otif_rate, on_time_delivery_rate, order_fill_rate, line_fill_rate, unit_fill_rate, "
@@ -114,65 +122,21 @@ def active_alerts(warehouse: Warehouse) -> pd.DataFrame:
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def scorecard(warehouse: Warehouse, grain: Grain) -> pd.DataFrame:
-    """The latest mature period (period_end < as_of_date) and the calendar period before it.
-
-    One row per period with `role` 'current' or 'previous' (absent when that period had no measured
-    order), the rates of kpi_weekly/kpi_monthly for dimension 'all', exceptions per 1,000 orders and
-    cycle time p50/p90. The last two are recomputed over the period from orders_daily and
-    order_outcomes: daily ratios and daily percentiles cannot be averaged into a period figure.
-    """
-    table = _PERIOD_TABLES[grain]
-    step = _PERIOD_STEP[grain]
+    """The scorecard's two periods of scorecard_periods: `role` 'current' (the latest mature period)
+    and 'previous' (the calendar period before it; absent when it had no measured order), with the
+    overall rates, exceptions per 1,000 orders and cycle time p50/p90 that dbt computed per period."""
+    if grain not in _PERIOD_TABLES:
+        raise ValueError(f"unknown grain {grain!r}")
     return read_frame(
         warehouse,
         f"""
-        with mature as (
-            select *
-            from {table}
-            where dimension = 'all'
-              and period_end < (select as_of_date from run_info)
-        ),
-        latest as (select max(period_start) as period_start from mature),
-        chosen as (
-            select
-                case when mature.period_start = latest.period_start then 'current' else 'previous' end
-                    as role,
-                mature.*,
-            from mature, latest
-            where mature.period_start = latest.period_start
-               or mature.period_start = latest.period_start - {step}
-        ),
-        exceptions as (
-            select
-                chosen.period_start,
-                sum(orders_daily.exceptions) * 1000.0 / nullif(sum(orders_daily.orders_created), 0)
-                    as exceptions_per_1000_orders,
-            from chosen
-            join orders_daily on orders_daily.order_date between chosen.period_start and chosen.period_end
-            group by chosen.period_start
-        ),
-        cycle_times as (
-            select
-                chosen.period_start,
-                quantile_cont(order_outcomes.cycle_time_hours, 0.5) as cycle_time_hours_p50,
-                quantile_cont(order_outcomes.cycle_time_hours, 0.9) as cycle_time_hours_p90,
-            from chosen
-            join order_outcomes
-              on cast(order_outcomes.last_delivered_at as date)
-                 between chosen.period_start and chosen.period_end
-            where not order_outcomes.excused and order_outcomes.cycle_time_hours is not null
-            group by chosen.period_start
-        )
-        select
-            chosen.*,
-            exceptions.exceptions_per_1000_orders,
-            cycle_times.cycle_time_hours_p50,
-            cycle_times.cycle_time_hours_p90,
-        from chosen
-        left join exceptions using (period_start)
-        left join cycle_times using (period_start)
-        order by chosen.period_start desc
+        select scorecard_role as role, period_start, period_end, orders_measured, {RATE_COLUMNS},
+            exceptions_per_1000_orders, cycle_time_hours_p50, cycle_time_hours_p90
+        from scorecard_periods
+        where grain = ? and scorecard_role is not null
+        order by period_start desc
         """,
+        [grain],
     )
 
 
@@ -188,7 +152,7 @@ def period_trend(warehouse: Warehouse, grain: Grain, dimension: Dimension) -> pd
         f"""
         select period_start, period_end, dimension_value, orders_measured, {RATE_COLUMNS}
         from {table}
-        where dimension = ? and period_end < (select as_of_date from run_info)
+        where dimension = ? and is_mature
         order by period_start, dimension_value
         """,
         [dimension],
@@ -211,13 +175,16 @@ def daily_kpis(warehouse: Warehouse, start: dt.date, end: dt.date) -> pd.DataFra
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def date_bounds(
-    warehouse: Warehouse, table: Literal["kpi_daily", "cycle_time_daily", "orders_daily"]
+    warehouse: Warehouse,
+    table: Literal["kpi_daily", "cycle_time_daily", "orders_daily", "returns_daily", "return_reasons"],
 ) -> tuple:
     """First and last date of a daily mart, to bound the date pickers (None, None when empty)."""
     date_columns = {
         "kpi_daily": "due_date",
         "cycle_time_daily": "delivery_date",
         "orders_daily": "order_date",
+        "returns_daily": "delivery_date",
+        "return_reasons": "requested_date",
     }
     column = date_columns[table]
     row = read_frame(warehouse, f"select min({column}) as first, max({column}) as last from {table}")
@@ -326,4 +293,290 @@ def latest_quality_results(warehouse: Warehouse) -> pd.DataFrame:
         where run_id = (select run_id from latest_run)
         order by passed, blocking desc, entity, suite, expectation, column_name
         """,
+    )
+
+
+# --------------------------------------------------------------------------- why orders fail
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def failure_cause_periods(warehouse: Warehouse, grain: Grain) -> list[dt.date]:
+    """Mature periods with measured orders, latest first."""
+    rows = read_frame(
+        warehouse,
+        f"""
+        select period_start from {_FAILURE_TABLES[grain]}
+        where dimension = 'all' and is_mature
+        order by period_start desc
+        """,
+    )
+    return [pd.Timestamp(value).date() for value in rows["period_start"]]
+
+
+def _unpivot_causes(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """One row per key and cause (in precedence order): orders and share of measured orders."""
+    parts = [
+        frame[keys].assign(
+            failure_cause=cause,
+            orders=frame[f"cause_{cause}_orders"],
+            share=frame[f"cause_{cause}_share"],
+        )
+        for cause in FAILURE_CAUSES
+    ]
+    return pd.concat(parts, ignore_index=True)
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def failure_causes_in_period(
+    warehouse: Warehouse, grain: Grain, period_start: dt.date, dimension: Dimension
+) -> pd.DataFrame:
+    """Per dimension value of one period and cause: orders and share of that value's measured orders."""
+    if dimension not in DIMENSIONS:
+        raise ValueError(f"unknown dimension {dimension!r}")
+    cause_columns = ", ".join(f"cause_{c}_orders, cause_{c}_share" for c in FAILURE_CAUSES)
+    wide = read_frame(
+        warehouse,
+        f"""
+        select dimension_value, orders_measured, orders_not_perfect, perfect_order_rate, {cause_columns}
+        from {_FAILURE_TABLES[grain]}
+        where dimension = ? and period_start = ?
+        order by orders_measured desc, dimension_value
+        """,
+        [dimension, period_start],
+    )
+    return _unpivot_causes(wide, ["dimension_value", "orders_measured", "orders_not_perfect"])
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def failure_cause_trend(warehouse: Warehouse, grain: Grain) -> pd.DataFrame:
+    """Each cause's share of measured orders per mature period (all orders)."""
+    cause_columns = ", ".join(f"cause_{c}_orders, cause_{c}_share" for c in FAILURE_CAUSES)
+    wide = read_frame(
+        warehouse,
+        f"""
+        select period_start, orders_measured, {cause_columns}
+        from {_FAILURE_TABLES[grain]}
+        where dimension = 'all' and is_mature
+        order by period_start
+        """,
+    )
+    return _unpivot_causes(wide, ["period_start", "orders_measured"])
+
+
+_ORDER_DIMENSION_COLUMNS: dict[Dimension, str] = {
+    "channel": "channel",
+    "warehouse": "primary_warehouse_id",
+    "carrier": "primary_carrier",
+}
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def failed_orders(
+    warehouse: Warehouse,
+    period_start: dt.date,
+    period_end: dt.date,
+    failure_cause: str,
+    dimension: Dimension = "all",
+    dimension_value: str | None = None,
+) -> pd.DataFrame:
+    """Orders due in the period whose failure_cause it is (optionally of one channel, warehouse or
+    carrier), latest due first; at most CAUSE_ORDERS_SHOWN."""
+    if failure_cause not in FAILURE_CAUSES:
+        raise ValueError(f"unknown failure cause {failure_cause!r}")
+    where, params = (
+        "failure_cause = ? and due_date between ? and ?",
+        [failure_cause, period_start, period_end],
+    )
+    if dimension != "all":
+        where += f" and {_ORDER_DIMENSION_COLUMNS[dimension]} = ?"
+        params.append(dimension_value)
+    return read_frame(
+        warehouse,
+        f"""
+        select order_id, due_date, channel, primary_warehouse_id, primary_carrier, failure_cause,
+            is_not_shipped, is_short_shipped, is_late_from_warehouse, is_late_in_transit, is_damaged,
+            is_inaccurate, promised_ship_at, last_shipped_at, last_delivered_at
+        from order_failure_causes
+        where {where}
+        order by due_date desc, order_id
+        limit {CAUSE_ORDERS_SHOWN}
+        """,
+        params,
+    )
+
+
+# --------------------------------------------------------------------------- open orders
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def open_order_aging(warehouse: Warehouse) -> pd.DataFrame:
+    return read_frame(
+        warehouse,
+        "select as_of_date, age_bucket, bucket_order, open_orders from open_order_aging order by bucket_order",
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def open_order_filters(warehouse: Warehouse) -> dict[str, list[str]]:
+    """The warehouses and channels that open orders have, for the filters."""
+    frame = read_frame(
+        warehouse,
+        """
+        select 'warehouse' as kind, primary_warehouse_id as value from open_orders
+        union
+        select 'channel' as kind, channel as value from open_orders
+        order by kind, value
+        """,
+    )
+    return {
+        kind: list(frame.loc[frame["kind"] == kind, "value"].dropna()) for kind in ("warehouse", "channel")
+    }
+
+
+def _open_orders_where(warehouses: list[str], channels: list[str], statuses: list[str]) -> tuple[str, list]:
+    """An empty filter means every value; values are bound, one placeholder each."""
+    clauses, params = ["true"], []
+    for column, values in (
+        ("primary_warehouse_id", warehouses),
+        ("channel", channels),
+        ("open_status", statuses),
+    ):
+        if values:
+            clauses.append(f"{column} in ({', '.join('?' for _ in values)})")
+            params.extend(values)
+    return " and ".join(clauses), params
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def open_orders_summary(
+    warehouse: Warehouse, warehouses: list[str], channels: list[str], statuses: list[str]
+) -> pd.DataFrame:
+    """Counts of the filtered open orders by age bucket and open status."""
+    where, params = _open_orders_where(warehouses, channels, statuses)
+    return read_frame(
+        warehouse,
+        f"""
+        select age_bucket, open_status, count(*) as open_orders,
+            count(case when is_past_due then 1 end) as past_due
+        from open_orders
+        where {where}
+        group by age_bucket, open_status
+        order by age_bucket, open_status
+        """,
+        params,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def open_orders(
+    warehouse: Warehouse, warehouses: list[str], channels: list[str], statuses: list[str]
+) -> pd.DataFrame:
+    """The filtered open orders, oldest first; at most OPEN_ORDERS_SHOWN."""
+    where, params = _open_orders_where(warehouses, channels, statuses)
+    return read_frame(
+        warehouse,
+        f"""
+        select order_id, ordered_at, age_days, age_bucket, open_status, hold_reason, hold_placed_at,
+            due_date, is_past_due, channel, primary_warehouse_id, primary_carrier, units_ordered,
+            units_filled, shipment_count, delivered_shipment_count
+        from open_orders
+        where {where}
+        order by ordered_at, order_id
+        limit {OPEN_ORDERS_SHOWN}
+        """,
+        params,
+    )
+
+
+# --------------------------------------------------------------------------- returns
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def returns_daily(warehouse: Warehouse, start: dt.date, end: dt.date) -> pd.DataFrame:
+    return read_frame(
+        warehouse,
+        """
+        select delivery_date, orders_delivered, orders_returned, return_rate, refund_amount
+        from returns_daily
+        where delivery_date between ? and ?
+        order by delivery_date
+        """,
+        [start, end],
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def return_reasons(warehouse: Warehouse, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """Return lines, units and refunds by reason over request dates, most units first."""
+    return read_frame(
+        warehouse,
+        """
+        select reason_code, cast(sum(return_lines) as bigint) as return_lines,
+            cast(sum(units_returned) as bigint) as units_returned,
+            cast(sum(refund_amount) as double) as refund_amount
+        from return_reasons
+        where requested_date between ? and ?
+        group by reason_code
+        order by units_returned desc, reason_code
+        """,
+        [start, end],
+    )
+
+
+# --------------------------------------------------------------------------- one order
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def order_summary(warehouse: Warehouse, order_id: str) -> pd.DataFrame:
+    """The order's order_outcomes row with its failure cause and tests (null when it did not fail)
+    and the as-of date; no row for an unknown order id."""
+    return read_frame(
+        warehouse,
+        """
+        select
+            outcomes.order_id, outcomes.customer_id, outcomes.channel, outcomes.status,
+            outcomes.ordered_at, outcomes.promised_ship_at, outcomes.due_date, outcomes.first_shipped_at,
+            outcomes.last_shipped_at, outcomes.last_delivered_at, outcomes.cancelled, outcomes.cancel_reason,
+            outcomes.excused, outcomes.measured, outcomes.line_count, outcomes.units_ordered,
+            outcomes.units_filled, outcomes.shipment_count, outcomes.delivered_shipment_count,
+            outcomes.primary_warehouse_id, outcomes.primary_carrier, outcomes.shipped_complete,
+            outcomes.on_time, outcomes.otif, outcomes.damaged, outcomes.inaccurate, outcomes.perfect,
+            outcomes.on_time_ship, outcomes.fully_delivered, outcomes.cycle_time_hours, outcomes.hold_hours,
+            causes.failure_cause, causes.is_not_shipped, causes.is_short_shipped,
+            causes.is_late_from_warehouse, causes.is_late_in_transit, causes.is_damaged, causes.is_inaccurate,
+            (select as_of_date from run_info) as as_of_date
+        from order_outcomes as outcomes
+        left join order_failure_causes as causes on causes.order_id = outcomes.order_id
+        where outcomes.order_id = ?
+        """,
+        [order_id],
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def order_lines(warehouse: Warehouse, order_id: str) -> pd.DataFrame:
+    return read_frame(
+        warehouse,
+        """
+        select line_number, sku, quantity_ordered, unit_price, quantity_shipped,
+            quantity_delivered_by_due_date, is_filled, is_delivered_in_full_by_due_date
+        from order_lines
+        where order_id = ?
+        order by line_number
+        """,
+        [order_id],
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def order_timeline(warehouse: Warehouse, order_id: str) -> pd.DataFrame:
+    return read_frame(
+        warehouse,
+        """
+        select event_at, event_source, event_type, detail, reference_id
+        from order_timeline
+        where order_id = ?
+        order by event_at, event_source, event_type, reference_id
+        """,
+        [order_id],
     )

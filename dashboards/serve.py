@@ -27,6 +27,9 @@ def streamlit_command(port: int) -> list[str]:
         "true",
         "--browser.gatherUsageStats",
         "false",
+        # Viewers get no developer toolbar (no "Deploy" button, no rerun/settings menu entries).
+        "--client.toolbarMode",
+        "viewer",
     ]
 
 

@@ -77,3 +77,21 @@ def as_of_caption(info: pd.DataFrame) -> str:
     as_of = pd.Timestamp(row["as_of_date"]).date()
     published = pd.Timestamp(row["published_at"]).strftime("%Y-%m-%d %H:%M")
     return f"Data as of **{as_of}** · published {published} UTC · run `{row['run_id']}`"
+
+
+def order_table(frame: pd.DataFrame, key: str, column_config: dict | None = None) -> None:
+    """A list of orders whose order ids link to the order lookup page (?order_id=...)."""
+    from dashboards.pages import order_link
+
+    linked = frame.assign(order_id=frame["order_id"].map(order_link))
+    st.dataframe(
+        linked,
+        hide_index=True,
+        key=key,
+        column_config={
+            "order_id": st.column_config.LinkColumn(
+                "Order", display_text=r"order_id=(.*)$", help="Open the order's whole story"
+            )
+        }
+        | (column_config or {}),
+    )

@@ -18,7 +18,7 @@ grain = st.radio(
     key="scorecard_grain",
 )
 periods = ui.fetch(queries.scorecard, warehouse, grain)
-ui.stop_if_empty(periods, f"kpi_{grain}ly for a mature {grain} (one that ended before the as-of date)")
+ui.stop_if_empty(periods, f"scorecard_periods for a mature {grain} (one that ended before the as-of date)")
 
 current = periods[periods["role"] == "current"].iloc[0]
 previous_rows = periods[periods["role"] == "previous"]

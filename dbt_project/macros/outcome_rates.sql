@@ -42,7 +42,11 @@
 
 {#- Weekly or monthly KPIs overall and by channel, warehouse and carrier, by due date. -#}
 {% macro outcome_rollup(grain) -%}
-with measured_orders as (
+with as_of as (
+    select as_of_date from {{ ref('int_as_of_date') }}
+),
+
+measured_orders as (
     select
         *,
         {{ dbt.date_trunc(grain, 'due_date') }} as period_start,
@@ -68,6 +72,8 @@ by_dimension as (
 select
     period_start,
     cast({{ dbt.dateadd(grain, 1, 'period_start') }} as date) - 1 as period_end,
+    -- Mature: ended before the as-of date, so every order due in it is measured.
+    cast({{ dbt.dateadd(grain, 1, 'period_start') }} as date) - 1 < as_of.as_of_date as is_mature,
     dimension,
     dimension_value,
     orders_measured,
@@ -84,4 +90,5 @@ select
     units_filled,
     {{ outcome_rates() }},
 from by_dimension
+cross join as_of
 {%- endmacro %}

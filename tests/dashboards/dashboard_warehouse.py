@@ -42,6 +42,14 @@ COUNT_COLUMNS = (
     "units_ordered",
     "units_filled",
 )
+FAILURE_CAUSES = (
+    "not_shipped",
+    "short_shipped",
+    "late_from_warehouse",
+    "late_in_transit",
+    "damaged",
+    "inaccurate",
+)
 RATE_COLUMNS = (
     "otif_rate",
     "on_time_delivery_rate",
@@ -57,7 +65,8 @@ RATE_COLUMNS = (
 
 SCHEMA = {
     "order_outcomes": """
-        order_id varchar, customer_id varchar, channel varchar, ordered_at timestamp,
+        order_id varchar, customer_id varchar, channel varchar, ordered_at timestamp, cancelled boolean,
+        fully_delivered boolean,
         promised_ship_at timestamp, due_date date, status varchar, excused boolean, cancel_reason varchar,
         measured boolean, line_count integer, lines_filled integer, units_ordered integer,
         units_filled integer, shipment_count integer, delivered_shipment_count integer,
@@ -71,12 +80,40 @@ SCHEMA = {
     + ", "
     + ", ".join(f"{c} double" for c in RATE_COLUMNS),
     **{
-        table: "period_start date, period_end date, dimension varchar, dimension_value varchar, "
+        table: "period_start date, period_end date, is_mature boolean, dimension varchar, dimension_value varchar, "
         + ", ".join(f"{c} bigint" for c in COUNT_COLUMNS)
         + ", "
         + ", ".join(f"{c} double" for c in RATE_COLUMNS)
         for table in ("kpi_weekly", "kpi_monthly")
     },
+    "scorecard_periods": "grain varchar, period_start date, period_end date, is_mature boolean, "
+    "dimension varchar, dimension_value varchar, "
+    + ", ".join(f"{c} bigint" for c in COUNT_COLUMNS)
+    + ", "
+    + ", ".join(f"{c} double" for c in RATE_COLUMNS)
+    + ", scorecard_role varchar, exceptions bigint, orders_created bigint, exceptions_per_1000_orders double, "
+    "cycle_time_hours_p50 double, cycle_time_hours_p90 double",
+    "order_failure_causes": "order_id varchar, due_date date, channel varchar, primary_warehouse_id varchar, "
+    "primary_carrier varchar, failure_cause varchar, "
+    + ", ".join(f"is_{cause} boolean" for cause in FAILURE_CAUSES)
+    + ", promised_ship_at timestamp, last_shipped_at timestamp, last_delivered_at timestamp",
+    **{
+        table: "period_start date, period_end date, is_mature boolean, dimension varchar, dimension_value varchar, "
+        "orders_measured bigint, orders_perfect bigint, orders_not_perfect bigint, perfect_order_rate double, "
+        + ", ".join(f"cause_{cause}_orders bigint, cause_{cause}_share double" for cause in FAILURE_CAUSES)
+        for table in ("failure_causes_weekly", "failure_causes_monthly")
+    },
+    "order_timeline": "order_id varchar, event_at timestamp, event_source varchar, event_type varchar, "
+    "detail varchar, reference_id varchar",
+    "order_lines": "order_id varchar, line_number integer, sku varchar, quantity_ordered integer, "
+    "unit_price decimal(18, 2), quantity_shipped bigint, quantity_delivered_by_due_date bigint, is_filled boolean, "
+    "is_delivered_in_full_by_due_date boolean",
+    "open_orders": """
+        order_id varchar, channel varchar, status varchar, primary_warehouse_id varchar, primary_carrier varchar,
+        ordered_at timestamp, promised_ship_at timestamp, due_date date, as_of_date date, age_days bigint,
+        age_bucket varchar, open_status varchar, is_on_hold boolean, hold_reason varchar,
+        hold_placed_at timestamp, is_backordered boolean, is_past_due boolean, line_count integer,
+        units_ordered integer, units_filled integer, shipment_count integer, delivered_shipment_count integer""",
     "cycle_time_daily": """
         delivery_date date, orders_delivered bigint, cycle_time_hours_mean double,
         cycle_time_hours_p50 double, cycle_time_hours_p90 double, order_to_ship_hours_mean double,
@@ -173,7 +210,11 @@ def _period_rows(periods: dict, period_end: Callable[[dt.date], dt.date], otif_s
     rows = []
     for start, (measured, otif, perfect) in periods.items():
         otif = min(otif + otif_shift, measured)
-        common = {"period_start": start, "period_end": period_end(start)}
+        common = {
+            "period_start": start,
+            "period_end": period_end(start),
+            "is_mature": period_end(start) < AS_OF,
+        }
         rows.append(
             common | {"dimension": "all", "dimension_value": "all"} | kpi_row(measured, otif, perfect)
         )
@@ -213,6 +254,8 @@ def _order(order_id: str, ordered_at: dt.datetime, cycle_hours: float, excused: 
         "promised_ship_at": ordered_at + dt.timedelta(hours=24),
         "due_date": (ordered_at + dt.timedelta(days=5)).date(),
         "status": "cancelled" if excused else "delivered",
+        "cancelled": excused,
+        "fully_delivered": True,
         "excused": excused,
         "cancel_reason": "customer_request" if excused else None,
         "measured": not excused,
@@ -253,7 +296,181 @@ def _orders() -> list[dict]:
     rows += [_order(order_id, delivered_on(dt.date(2026, 3, 4), h), h) for order_id, h in previous_week]
     rows.append(_order("O-7", delivered_on(dt.date(2026, 3, 13), 1000.0), 1000.0, excused=True))
     rows.append(_order("O-8", delivered_on(dt.date(2026, 3, 17), 500.0), 500.0))  # immature week
+    rows.append(LATE_IN_TRANSIT_ORDER)
     return rows
+
+
+# Due 2026-03-11, left WH-EAST on time with UPS, delivered 2026-03-13: late in transit by 2 days.
+LATE_IN_TRANSIT_ORDER = _order("O-9", dt.datetime(2026, 3, 6, 9), 100.0) | {
+    "due_date": dt.date(2026, 3, 11),
+    "promised_ship_at": dt.datetime(2026, 3, 7, 12),
+    "first_shipped_at": dt.datetime(2026, 3, 7, 10),
+    "last_shipped_at": dt.datetime(2026, 3, 7, 10),
+    "last_delivered_at": dt.datetime(2026, 3, 13, 15),
+    "on_time": False,
+    "otif": False,
+    "perfect": False,
+}
+
+
+def _failure_cause_rows(kpi_rows: list[dict]) -> list[dict]:
+    """A failure-cause rollup row per kpi rollup row: its failed orders spread over the causes in fixed
+    proportions (for the latest mature week overall: 6 late from the warehouse, 4 late in transit,
+    2 damaged, 1 each of inaccurate, not shipped and short shipped)."""
+    rows = []
+    for kpi in kpi_rows:
+        measured, perfect = kpi["orders_measured"], kpi["orders_perfect"]
+        failed = measured - perfect
+        counts = {
+            "late_from_warehouse": failed * 4 // 10,
+            "late_in_transit": failed * 3 // 10,
+            "short_shipped": failed // 10,
+            "not_shipped": failed // 10,
+        }
+        rest = failed - sum(counts.values())
+        counts |= {"damaged": (rest + 1) // 2, "inaccurate": rest // 2}
+        row = {
+            key: kpi[key]
+            for key in ("period_start", "period_end", "is_mature", "dimension", "dimension_value")
+        }
+        row |= {
+            "orders_measured": measured,
+            "orders_perfect": perfect,
+            "orders_not_perfect": failed,
+            "perfect_order_rate": perfect / measured,
+        }
+        for cause in FAILURE_CAUSES:
+            row[f"cause_{cause}_orders"] = counts[cause]
+            row[f"cause_{cause}_share"] = counts[cause] / measured
+        rows.append(row)
+    return rows
+
+
+def _scorecard_rows(week_rows: list[dict], month_rows: list[dict]) -> list[dict]:
+    """scorecard_periods as dbt computes it, with the figures of the module docstring: the latest
+    mature week (03-09) 'current' with 25.00 exceptions per 1,000 and cycle time p50 60.0 / p90 88.8,
+    the week before 'previous' with 30.00 and 40.0 / 48.0; February 'current', January 'previous'
+    (no orders_daily or deliveries in them: no exception or cycle figures)."""
+    figures = {
+        ("week", dt.date(2026, 3, 9)): ("current", 10, 400, 60.0, 88.8),
+        ("week", dt.date(2026, 3, 2)): ("previous", 9, 300, 40.0, 48.0),
+        ("week", dt.date(2026, 3, 16)): (None, 20, 100, 500.0, 500.0),
+        ("month", dt.date(2026, 2, 1)): ("current", None, None, None, None),
+        ("month", dt.date(2026, 1, 1)): ("previous", None, None, None, None),
+    }
+    rows = []
+    for grain, kpi_rows in (("week", week_rows), ("month", month_rows)):
+        for kpi in kpi_rows:
+            if kpi["dimension"] != "all":
+                continue
+            role, exceptions, created, p50, p90 = figures.get((grain, kpi["period_start"]), (None,) * 5)
+            rows.append(
+                {"grain": grain}
+                | kpi
+                | {
+                    "scorecard_role": role,
+                    "exceptions": exceptions,
+                    "orders_created": created,
+                    "exceptions_per_1000_orders": exceptions * 1000 / created if created else None,
+                    "cycle_time_hours_p50": p50,
+                    "cycle_time_hours_p90": p90,
+                }
+            )
+    return rows
+
+
+def _order_failure_causes() -> list[dict]:
+    order = LATE_IN_TRANSIT_ORDER
+    return [
+        {
+            "order_id": order["order_id"],
+            "due_date": order["due_date"],
+            "channel": order["channel"],
+            "primary_warehouse_id": order["primary_warehouse_id"],
+            "primary_carrier": order["primary_carrier"],
+            "failure_cause": "late_in_transit",
+            **{f"is_{cause}": cause == "late_in_transit" for cause in FAILURE_CAUSES},
+            "promised_ship_at": order["promised_ship_at"],
+            "last_shipped_at": order["last_shipped_at"],
+            "last_delivered_at": order["last_delivered_at"],
+        }
+    ]
+
+
+def _order_timeline() -> list[dict]:
+    def event(at, source, kind, detail, reference):
+        return {
+            "order_id": "O-9",
+            "event_at": at,
+            "event_source": source,
+            "event_type": kind,
+            "detail": detail,
+            "reference_id": reference,
+        }
+
+    return [
+        event(dt.datetime(2026, 3, 6, 9), "oms", "ordered", "channel web, due 2026-03-11", "O-9"),
+        event(dt.datetime(2026, 3, 6, 9, 5), "oms", "hold_placed", "credit", "EV-1"),
+        event(dt.datetime(2026, 3, 6, 11), "oms", "hold_released", None, "EV-2"),
+        event(dt.datetime(2026, 3, 6, 11, 15), "oms", "allocated", None, "EV-3"),
+        event(dt.datetime(2026, 3, 7, 10), "wms", "shipped", "from WH-EAST with UPS, tracking 1Z9", "S-9"),
+        event(dt.datetime(2026, 3, 7, 10), "billing", "invoiced", "59.90 USD", "INV-9"),
+        event(dt.datetime(2026, 3, 9, 8), "carrier", "exception", "UPS: weather_delay", "1Z9"),
+        event(dt.datetime(2026, 3, 13, 15), "carrier", "delivered", "UPS", "1Z9"),
+    ]
+
+
+def _order_lines() -> list[dict]:
+    return [
+        {
+            "order_id": "O-9",
+            "line_number": number,
+            "sku": sku,
+            "quantity_ordered": quantity,
+            "unit_price": 11.98,
+            "quantity_shipped": quantity,
+            "quantity_delivered_by_due_date": 0,
+            "is_filled": True,
+            "is_delivered_in_full_by_due_date": False,
+        }
+        for number, sku, quantity in ((1, "SKU-A", 3), (2, "SKU-B", 2))
+    ]
+
+
+def _open_orders() -> list[dict]:
+    """Three open orders: the oldest on hold at WH-EAST, one backordered, one in transit."""
+
+    def open_order(order_id, ordered, status, warehouse, channel, bucket, hold_reason=None):
+        return {
+            "order_id": order_id,
+            "channel": channel,
+            "status": "open",
+            "primary_warehouse_id": warehouse,
+            "primary_carrier": "UPS" if warehouse != "unshipped" else "unshipped",
+            "ordered_at": ordered,
+            "promised_ship_at": ordered + dt.timedelta(days=1),
+            "due_date": (ordered + dt.timedelta(days=5)).date(),
+            "as_of_date": AS_OF,
+            "age_days": (AS_OF - ordered.date()).days,
+            "age_bucket": bucket,
+            "open_status": status,
+            "is_on_hold": status == "on_hold",
+            "hold_reason": hold_reason,
+            "hold_placed_at": ordered + dt.timedelta(minutes=5) if hold_reason else None,
+            "is_backordered": status == "backordered",
+            "is_past_due": (ordered + dt.timedelta(days=5)).date() < AS_OF,
+            "line_count": 1,
+            "units_ordered": 4,
+            "units_filled": 0 if status != "in_transit" else 4,
+            "shipment_count": 0 if status != "in_transit" else 1,
+            "delivered_shipment_count": 0,
+        }
+
+    return [
+        open_order("OPEN-1", dt.datetime(2026, 2, 20, 8), "on_hold", "unshipped", "web", "21+", "fraud"),
+        open_order("OPEN-2", dt.datetime(2026, 3, 10, 8), "backordered", "unshipped", "edi", "8-20"),
+        open_order("OPEN-3", dt.datetime(2026, 3, 17, 8), "in_transit", "WH-EAST", "web", "0-2"),
+    ]
 
 
 def _orders_daily() -> list[dict]:
@@ -426,6 +643,13 @@ def published_tables(run_id: str = LATEST_RUN) -> dict[str, list[dict]]:
         daily.append({"due_date": day} | kpi_row(30, 28 + offset % 3, 27))
     return {
         "order_outcomes": _orders(),
+        "scorecard_periods": _scorecard_rows(week_rows, month_rows),
+        "order_failure_causes": _order_failure_causes(),
+        "failure_causes_weekly": _failure_cause_rows(week_rows),
+        "failure_causes_monthly": _failure_cause_rows(month_rows),
+        "order_timeline": _order_timeline(),
+        "order_lines": _order_lines(),
+        "open_orders": _open_orders(),
         "kpi_daily": daily,
         "kpi_weekly": week_rows,
         "kpi_monthly": month_rows,

@@ -136,12 +136,12 @@ def test_every_page_explains_a_missing_warehouse(page, tmp_path, monkeypatch):
 
 def test_an_empty_mart_gives_a_message_not_a_traceback(tmp_path, monkeypatch):
     tables = published_tables()
-    tables["kpi_weekly"] = []
+    tables["scorecard_periods"] = []
     tables["orders_daily"] = []
     monkeypatch.setenv("ORDERPULSE_WAREHOUSE", str(write_warehouse(tmp_path / "empty.duckdb", tables)))
 
     scorecard = open_app()
-    assert "No rows in kpi_weekly" in scorecard.info[0].value
+    assert "No rows in scorecard_periods" in scorecard.info[0].value
 
     exceptions = open_app("views/exceptions.py")
     assert exceptions.info[0].value == "No rows in orders_daily yet."

@@ -25,6 +25,13 @@ MARTS = (
     "returns_daily",
     "return_reasons",
     "open_order_aging",
+    "order_failure_causes",
+    "failure_causes_weekly",
+    "failure_causes_monthly",
+    "scorecard_periods",
+    "open_orders",
+    "order_lines",
+    "order_timeline",
 )
 
 
