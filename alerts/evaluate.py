@@ -68,30 +68,20 @@ def _latest_slices(
     Table and column names come from the validated rule (ALERT_KPIS, GRAINS), never from free text.
     """
     if rule.kpi == EXCEPTIONS_PER_1000.column:
-        # Exceptions and orders are summed over the period, then divided (kpis.md): daily ratios
-        # cannot be averaged into a period's.
-        period = (
-            "order_date" if rule.grain == "day" else f"cast(date_trunc('{rule.grain}', order_date) as date)"
-        )
-        length = "interval 1 day" if rule.grain == "day" else f"interval 1 {rule.grain}"
-        sql = f"""
-            with periods as (
-                select {period} as period_start, sum(exceptions) as exceptions,
-                    sum(orders_created) as orders_created
+        if rule.grain == "day":
+            sql = f"""
+                select order_date, order_date, 'all', exceptions_per_1000_orders, orders_created
                 from {schema}.orders_daily
-                group by 1
-            ),
-            bounded as (
-                select *, cast(period_start + {length} - interval 1 day as date) as period_end from periods
-            )
-            select period_start, period_end, 'all', exceptions * 1000.0 / nullif(orders_created, 0),
-                orders_created
-            from bounded
-            where period_end < ?
-            order by period_start desc
-            limit 1
+                where order_date = (select max(order_date) from {schema}.orders_daily where order_date < ?)
+            """
+            return conn.execute(sql, [as_of_date]).fetchall()
+        # The scorecard's current period, with exceptions per 1,000 orders as dbt computes it for it.
+        sql = f"""
+            select period_start, period_end, 'all', exceptions_per_1000_orders, orders_created
+            from {schema}.scorecard_periods
+            where grain = ? and scorecard_role = 'current' and period_end < ?
         """
-        return conn.execute(sql, [as_of_date]).fetchall()
+        return conn.execute(sql, [rule.grain, as_of_date]).fetchall()
     if rule.grain == "day":
         sql = f"""
             select due_date, due_date, 'all', {rule.kpi}, orders_measured
