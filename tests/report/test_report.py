@@ -50,13 +50,29 @@ def query(warehouse: Path, sql: str, params: list | None = None) -> list[tuple]:
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def pipeline_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, subprocess.CompletedProcess]:
+    """`orderpulse run` with the shipped alert rules, as a user runs it."""
     tmp = tmp_path_factory.mktemp("report")
     write_landing(tmp / "landing", orders=600, days=21, file_format="csv")
     path = tmp / "warehouse.duckdb"
-    result = orderpulse("run", "--landing", str(tmp / "landing"), "--warehouse", str(path))
+    env = {key: value for key, value in os.environ.items() if key != "ORDERPULSE_ALERT_RULES"}
+    result = orderpulse("run", "--landing", str(tmp / "landing"), "--warehouse", str(path), env=env)
     assert result.returncode == 0, result.stderr[-3000:]
-    return path
+    return path, result
+
+
+@pytest.fixture(scope="module")
+def warehouse(pipeline_run) -> Path:
+    return pipeline_run[0]
+
+
+def test_orderpulse_run_prints_the_alerts_it_published(pipeline_run):
+    warehouse, result = pipeline_run
+    active = query(warehouse, "select description from alerts where active")
+    assert active  # the generated weeks are far below the shipped OTIF rules
+    assert "Warning: check kpi_thresholds_met on published_warehouse: " in result.stdout
+    for (description,) in active:
+        assert description in result.stdout
 
 
 @pytest.fixture(scope="module")
