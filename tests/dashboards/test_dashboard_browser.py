@@ -1,4 +1,4 @@
-"""The real thing: `serve` starts Streamlit, headless Debian chromium renders the scorecard."""
+"""The real thing: `serve` starts Streamlit, headless Debian chromium renders the pages."""
 
 from __future__ import annotations
 
@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 from dashboard_warehouse import build_published_warehouse, free_port
+from test_dashboard_on_pipeline_warehouse import failed_order_id, open_page
+
+from dashboards.pages import PAGES
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -84,7 +87,9 @@ def test_served_scorecard_renders_in_chromium_and_stops_on_ctrl_c(tmp_path, ware
                     "96.50%", timeout=RENDER_MILLISECONDS
                 )
                 expect(otif.get_by_test_id("stMetricDelta")).to_contain_text("+1.50 pp")
-                expect(page.get_by_text("Walmart OTIF target 98.00%").first).to_be_visible()
+                expect(page.get_by_text("Walmart OTIF target 98.00%").first).to_be_visible(
+                    timeout=RENDER_MILLISECONDS
+                )
                 page.screenshot(path=tmp_path / "scorecard.png", full_page=True)
 
                 # A run publishes a new file by rename while the app is up: a reload shows it.
@@ -107,3 +112,75 @@ def test_served_scorecard_renders_in_chromium_and_stops_on_ctrl_c(tmp_path, ware
 
     assert exit_code == 0, output
     assert "Dashboard stopped." in output
+
+
+@pytest.mark.browser
+def test_every_page_renders_in_chromium_without_errors_and_with_every_chart(tmp_path, pipeline_warehouse):
+    """Each page of the registry, served over the pipeline-built warehouse: no exception or warning
+    element, every plotly chart that the page draws (as many as AppTest counts) rendered as SVG, and
+    no developer toolbar ("Deploy") for the viewer."""
+    require_chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    order_id = failed_order_id(pipeline_warehouse)
+    os.environ["ORDERPULSE_WAREHOUSE"] = str(pipeline_warehouse)
+    try:
+        expected_charts = {
+            page.script: len(
+                open_page(
+                    page.script, {"order_id": order_id} if page.url_path == "order_lookup" else None
+                ).get("plotly_chart")
+            )
+            for page in PAGES
+        }
+    finally:
+        del os.environ["ORDERPULSE_WAREHOUSE"]
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(pipeline_warehouse), str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        server.stdout.readline()
+        wait_until_healthy(port, server)
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+            try:
+                page = browser.new_page(viewport={"width": 1400, "height": 4000})
+                for spec in PAGES:
+                    query = f"?order_id={order_id}" if spec.url_path == "order_lookup" else ""
+                    page.goto(f"http://localhost:{port}/{'' if spec.default else spec.url_path}{query}")
+                    expect(page.get_by_role("heading", name=spec.title, exact=True).first).to_be_visible(
+                        timeout=RENDER_MILLISECONDS
+                    )
+                    charts = page.get_by_test_id("stPlotlyChart")
+                    expect(charts).to_have_count(expected_charts[spec.script], timeout=RENDER_MILLISECONDS)
+                    for index in range(expected_charts[spec.script]):
+                        expect(charts.nth(index).locator(".main-svg").first).to_be_attached(
+                            timeout=RENDER_MILLISECONDS
+                        )
+                    expect(page.get_by_test_id("stException")).to_have_count(0)
+                    expect(page.locator('[data-testid="stAlertContainer"][role="alert"]')).to_have_count(0)
+                    expect(page.get_by_test_id("stAppDeployButton")).to_have_count(0)
+                    page.screenshot(path=tmp_path / f"{spec.url_path}.png", full_page=True)
+                lookup = f"http://localhost:{port}/order_lookup?order_id={order_id}"
+                page.goto(lookup)
+                expect(page.get_by_text("so the delay was in transit with").first).to_be_visible(
+                    timeout=RENDER_MILLISECONDS
+                )
+            finally:
+                browser.close()
+    finally:
+        if server.poll() is None:
+            os.killpg(server.pid, signal.SIGINT)
+        try:
+            server.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            raise
+        server.stdout.close()
+    assert all(expected_charts[page.script] > 0 for page in PAGES if page.script != "data_quality.py")

@@ -125,3 +125,16 @@ def test_every_page_of_the_registry_explains_a_missing_warehouse(page, tmp_path,
 
     assert any(f"No published warehouse at `{missing}` yet" in info.value for info in app.info)
     assert not app.get("plotly_chart")
+
+
+def test_the_registry_lists_every_view_once_with_one_default():
+    views = {path.name for path in (APP.parent / "views").glob("*.py")}
+    assert sorted(page.script for page in PAGES) == sorted(views)
+    assert [page.title for page in PAGES if page.default] == ["Scorecard"]
+
+
+def test_served_dashboards_hide_the_developer_toolbar_from_viewers():
+    from dashboards.serve import streamlit_command
+
+    command = streamlit_command(8501)
+    assert command[command.index("--client.toolbarMode") + 1] == "viewer"
