@@ -41,7 +41,11 @@ def _report(args: argparse.Namespace) -> int:
         print(f"orderpulse: {error}", file=sys.stderr)
         return 1
     except duckdb.Error as error:
-        raise UserError(f"{warehouse} is not a readable published warehouse: {error}") from None
+        # DuckDB's message goes on to suggest names and point at the SQL: its first line says it.
+        reason = str(error).splitlines()[0]
+        raise UserError(
+            f"{warehouse} is not a published warehouse of this version (run orderpulse run again): {reason}"
+        ) from None
     except PdfNotWritten as error:
         print(f"HTML report: {error.html}")
         print(f"orderpulse: {error}", file=sys.stderr)

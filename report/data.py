@@ -73,7 +73,9 @@ def read_report_data(warehouse_path: Path, grain: Grain) -> ReportData:
     def frame(sql: str, params: list | None = None) -> pd.DataFrame:
         return queries.read_frame(warehouse, sql, params)
 
-    tables = set(frame("select table_name from duckdb_tables()")["table_name"])
+    tables = set(
+        frame("select table_name from duckdb_tables() where database_name = current_database()")["table_name"]
+    )
     info = queries.run_info.__wrapped__(warehouse)
     periods = queries.scorecard.__wrapped__(warehouse, grain)
     if info.empty or periods.empty:

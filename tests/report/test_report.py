@@ -269,3 +269,14 @@ def test_the_dagster_asset_writes_the_weekly_report(warehouse: Path, tmp_path: P
     week = latest_mature_week(warehouse)
     assert metadata["period"].value == f"{week} to {week + dt.timedelta(days=6)}"
     assert Path(metadata["pdf"].value).stat().st_size > 0 and Path(metadata["html"].value).exists()
+
+
+def test_a_file_that_is_not_a_published_warehouse_is_one_line_exit_2(tmp_path: Path):
+    empty = tmp_path / "empty.duckdb"
+    duckdb.connect(str(empty)).close()
+    result = orderpulse("report", "--warehouse", str(empty), "--period", "week", "--out", str(tmp_path))
+    assert result.returncode == 2
+    assert result.stderr.startswith(
+        f"orderpulse: error: {empty} is not a published warehouse of this version"
+    )
+    assert len(result.stderr.strip().splitlines()) == 1
