@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml requirements.lock
 	# simulator's writer) would otherwise compile SQLAlchemy and the rest from source at each start.
 	$(BIN)/uv pip sync --quiet --compile-bytecode --python $(BIN)/python requirements.lock
 	$(BIN)/uv pip install --quiet --python $(BIN)/python --no-deps -e .
-	$(BIN)/python -m compileall -q analysts contract ingest expectations orchestration dashboards order_core orderpulse warehouse benchmarks
+	$(BIN)/python -m compileall -q alerts analysts report contract ingest expectations orchestration dashboards order_core orderpulse warehouse benchmarks
 	cd dbt_project && ../$(BIN)/dbt parse --profiles-dir . --quiet
 	touch $(STAMP)
 

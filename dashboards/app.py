@@ -8,7 +8,7 @@ With ORDERPULSE_USERS_FILE set, visitors sign in and see only the pages of their
 
 import streamlit as st
 
-from dashboards import access, queries, signin, ui
+from dashboards import access, alert_banner, queries, signin, ui
 from dashboards.pages import PAGES
 
 st.set_page_config(page_title="Order Pulse", page_icon=":material/monitoring:", layout="wide")
@@ -49,4 +49,5 @@ with st.sidebar:
             signin.sign_out()
             st.rerun()
 
+alert_banner.show_active_alerts()
 navigation.run()

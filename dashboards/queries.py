@@ -213,6 +213,20 @@ def run_info(warehouse: Warehouse) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def active_alerts(warehouse: Warehouse) -> pd.DataFrame:
+    """KPI alerts the latest evaluation found (table `alerts`), newest first."""
+    return read_frame(
+        warehouse,
+        """
+        select rule, kpi, grain, period_start, dimension, dimension_value, description, first_fired_at
+        from alerts
+        where active
+        order by first_fired_at desc, rule, dimension_value
+        """,
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def scorecard(warehouse: Warehouse, grain: Grain) -> pd.DataFrame:
     """The scorecard's two periods of scorecard_periods: `role` 'current' (the latest mature period)
     and 'previous' (the calendar period before it; absent when it had no measured order), with the

@@ -5,25 +5,29 @@ from __future__ import annotations
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from orchestration.alert_checks import kpi_alerts
 from orchestration.dbt_models import DBT_EXECUTABLE, DBT_PROJECT, orderpulse_dbt_models
 from orchestration.inbox_sensor import inbox_sensor
 from orchestration.jobs import build_pipeline_job
 from orchestration.publish_asset import published_warehouse
 from orchestration.raw_assets import raw_entities
+from orchestration.report_asset import ReportResource, weekly_executive_report
 from orchestration.resources import WarehouseResource
-from orchestration.schedules import daily_pipeline_schedule
+from orchestration.schedules import daily_pipeline_schedule, weekly_report_job, weekly_report_sensor
 from orchestration.sensors import landing_sensor
-from orderpulse.config import load_settings
+from orderpulse.config import load_settings, reports_dir
 
 
 def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
     return dg.Definitions(
-        assets=[raw_entities, orderpulse_dbt_models, published_warehouse],
-        jobs=[build_pipeline_job(str(warehouse.paths.published))],
+        assets=[raw_entities, orderpulse_dbt_models, published_warehouse, weekly_executive_report],
+        asset_checks=[kpi_alerts],
+        jobs=[build_pipeline_job(str(warehouse.paths.published)), weekly_report_job],
         schedules=[daily_pipeline_schedule],
-        sensors=[landing_sensor, inbox_sensor],
+        sensors=[landing_sensor, inbox_sensor, weekly_report_sensor],
         resources={
             "warehouse": warehouse,
+            "report": ReportResource(out_dir=str(reports_dir())),
             "dbt": DbtCliResource(project_dir=DBT_PROJECT, dbt_executable=DBT_EXECUTABLE),
         },
     )

@@ -3,6 +3,7 @@
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from orchestration.alert_checks import evaluate_alert_rules
 from orchestration.dbt_models import mart_model_names, orderpulse_dbt_models
 from orchestration.resources import WarehouseResource
 from warehouse.publish import publish
@@ -19,6 +20,7 @@ from warehouse.publish import publish
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource
 ) -> dg.MaterializeResult:
+    evaluate_alert_rules(warehouse)  # its `alerts` table goes out with the marts it judges
     summary = publish(warehouse.paths, context.run.run_id, warehouse.landing)
     return dg.MaterializeResult(
         metadata={

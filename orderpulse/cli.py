@@ -12,6 +12,7 @@ import traceback
 
 from orderpulse.config import ConfigError, redact
 from orderpulse.errors import UserError
+from report.cli import add_report_command
 
 
 def _add_run(subparsers: argparse._SubParsersAction) -> None:
@@ -61,6 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     from dashboards.users_cli import add_users_command
 
     add_users_command(subparsers)
+
+    add_report_command(subparsers)
     from order_core.cli import add_core_commands
 
     add_core_commands(subparsers)

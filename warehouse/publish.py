@@ -15,6 +15,7 @@ from pathlib import Path
 
 import duckdb
 
+from alerts.store import ensure_tables as ensure_alert_tables
 from ingest.report import mark_published
 from orderpulse.config import load_settings
 from warehouse import personal
@@ -26,6 +27,7 @@ OPS_TABLES = {
     "load_ledger": "ops.load_ledger",
     "quarantined_rows": "ops.quarantined_rows",
     "data_quality_results": "ops.data_quality_results",
+    "alerts": "ops.alerts",
 }
 MARTS_SCHEMA = "marts"
 
@@ -113,6 +115,7 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
         if personal_data != "keep":
             personal.register_functions(conn, personal.pseudonym_key(paths))
         ensure_quality_table(conn)
+        ensure_alert_tables(conn)
         conn.execute(f"attach '{_escape(staging_file)}' as published")
         marts = [
             row[0]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import inspect
 import json
+import re
 from pathlib import Path
 
 import duckdb
@@ -78,6 +79,7 @@ def run_every_query(warehouse: queries.Warehouse, order_id: str) -> dict[str, in
     call("load_ledger")
     call("quarantined_rows", 10)
     call("latest_quality_results")
+    call("active_alerts")  # the shipped alert rules find breaches in the generated weeks
     for grain in ("week", "month"):
         call("scorecard", grain)
         call("failure_cause_trend", grain)
@@ -147,9 +149,15 @@ def open_page(script: str, query: dict | None = None) -> AppTest:
     return app
 
 
+# The frame's banner of active KPI alerts: a warning by design (the shipped alert rules judge this
+# warehouse too), not a page in trouble.
+ALERT_BANNER = re.compile(r"^\*\*\d+ KPI alerts?\*\* in the latest period:")
+
+
 def assert_clean(app: AppTest) -> None:
     assert not app.exception, [error.value for error in app.exception]
-    assert not app.warning, [warning.value for warning in app.warning]
+    warnings = [warning.value for warning in app.warning if not ALERT_BANNER.match(warning.value)]
+    assert not warnings, warnings
     assert not app.error, [error.value for error in app.error]
 
 

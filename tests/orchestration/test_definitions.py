@@ -37,7 +37,12 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor():
     assert any(name.startswith("unique_order_outcomes_order_id") for name in check_names)
     assert defs.resolve_job_def(PIPELINE_JOB_NAME) is not None
     assert [s.name for s in repository.schedule_defs] == ["daily_pipeline"]
-    assert sorted(s.name for s in repository.sensor_defs) == ["inbox_sensor", "landing_sensor"]
+    assert sorted(s.name for s in repository.sensor_defs) == [
+        "inbox_sensor",
+        "landing_sensor",
+        "weekly_report_after_first_run",
+    ]
+    assert {"alert_rules_valid", "kpi_thresholds_met", "alerts_delivered"} <= check_names
 
 
 def test_raw_assets_materialize_and_their_blocking_checks_pass(tmp_path: Path):

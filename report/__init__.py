@@ -1,0 +1,1 @@
+"""The executive report: one self-contained HTML page per week or month, and its PDF."""
