@@ -233,6 +233,8 @@ def scorecard(warehouse: Warehouse, grain: Grain) -> pd.DataFrame:
     overall rates, exceptions per 1,000 orders and cycle time p50/p90 that dbt computed per period."""
     if grain not in _PERIOD_TABLES:
         raise ValueError(f"unknown grain {grain!r}")
+    if not warehouse.scope.unrestricted:
+        return _scoped_scorecard(warehouse, grain)
     return read_frame(
         warehouse,
         f"""
@@ -243,6 +245,35 @@ def scorecard(warehouse: Warehouse, grain: Grain) -> pd.DataFrame:
         order by period_start desc
         """,
         [grain],
+    )
+
+
+_PERIOD_STEP: dict[Grain, str] = {"week": "interval 7 day", "month": "interval 1 month"}
+
+
+def _scoped_scorecard(warehouse: Warehouse, grain: Grain) -> pd.DataFrame:
+    """The scorecard of a user limited to some warehouses or channels. scorecard_periods counts every
+    order, so it reads as empty for them; their rates come from the rollup's rows of their own scope
+    (which the scoped view also shows as 'all'), with the same periods: the latest mature one and the
+    calendar period before it. Exceptions and cycle time count every warehouse's orders: not shown."""
+    table, step = _PERIOD_TABLES[grain], _PERIOD_STEP[grain]
+    return read_frame(
+        warehouse,
+        f"""
+        with overall as (select * from {table} where dimension = 'all'),
+        latest as (select max(period_start) as period_start from overall where is_mature)
+        select
+            case when overall.period_start = latest.period_start then 'current' else 'previous' end as role,
+            overall.period_start, overall.period_end, overall.orders_measured, {RATE_COLUMNS},
+            cast(null as double) as exceptions_per_1000_orders,
+            cast(null as double) as cycle_time_hours_p50,
+            cast(null as double) as cycle_time_hours_p90
+        from overall
+        cross join latest
+        where overall.period_start = latest.period_start
+            or overall.period_start = cast(latest.period_start - {step} as date)
+        order by overall.period_start desc
+        """,
     )
 
 
