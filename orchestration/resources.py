@@ -6,8 +6,10 @@ import datetime as dt
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from pydantic import Field
 
+from ingest.report import connect_work_db
 from orderpulse.config import DEFAULT_FRESHNESS_HOURS
 from warehouse.paths import WarehousePaths
 
@@ -32,6 +34,14 @@ class WarehouseResource(dg.ConfigurableResource):
     @property
     def inbox(self) -> Path | None:
         return Path(self.inbox_dir).resolve() if self.inbox_dir else None
+
+    def connect_work_db(self) -> duckdb.DuckDBPyConnection:
+        """A connection to the run's private work database (never the published file).
+
+        Open it for one step and close it: dbt runs as its own process and needs the file.
+        """
+        self.paths.create()
+        return connect_work_db(self.paths.work_db)
 
     def parsed_as_of_date(self) -> dt.date | None:
         return dt.date.fromisoformat(self.as_of_date) if self.as_of_date else None

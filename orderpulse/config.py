@@ -68,14 +68,13 @@ def load_settings() -> Settings:
 DEFAULT_DASHBOARD_HOST = "127.0.0.1"
 PERSONAL_DATA_MODES = ("pseudonymise", "keep")
 
-# Every secret the project reads. Each comes from the environment or ORDERPULSE_SECRETS_FILE.
+# Every secret the project reads. Each comes from the environment, from the file its NAME_FILE
+# variable names (a mounted secret), or from ORDERPULSE_SECRETS_FILE.
 SECRET_NAMES = (
     "ORDERPULSE_CORE_DB",  # a database URL may carry a password
     "ORDERPULSE_PSEUDONYM_KEY",  # the key of the customer-id pseudonyms (docs/personal-data.md)
-    "ORDERPULSE_SMTP_PASSWORD",
-    "ORDERPULSE_SMTP_URL",
-    "ORDERPULSE_WEBHOOK_URL",
-    "ORDERPULSE_COOKIE_KEY",
+    "ORDERPULSE_SMTP_PASSWORD",  # the alerts' mail server login
+    "ORDERPULSE_ALERT_WEBHOOK_URL",  # a webhook URL usually carries its token
 )
 # Secrets shorter than this are not masked in free text: masking "a" would garble every message.
 _MIN_MASKED_LENGTH = 4
@@ -95,12 +94,19 @@ def _personal_data_mode(value: str) -> str:
 
 
 def secret(name: str) -> str | None:
-    """A secret's value: from the environment, else from ORDERPULSE_SECRETS_FILE, else None."""
+    """A secret's value: from the environment, else from the file NAME_FILE names, else from
+    ORDERPULSE_SECRETS_FILE, else None."""
     if name not in SECRET_NAMES:
         raise KeyError(f"{name} is not a declared secret (orderpulse.config.SECRET_NAMES)")
     value = os.environ.get(name)
     if value:
-        return value
+        return value.strip()
+    path = os.environ.get(f"{name}_FILE")
+    if path:
+        try:
+            return Path(path).read_text(encoding="utf-8").strip() or None
+        except OSError as error:
+            raise ConfigError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
     return _secrets_file_values().get(name) or None
 
 
@@ -168,7 +174,7 @@ DEFAULT_ALERT_RULES = REPO_ROOT / "alerts" / "default_rules.yml"
 @dataclass(frozen=True)
 class AlertSettings:
     """Where the alert rules are and where breaches go. Secrets never come from the tracked rules file:
-    each is read from an environment variable or from a file (outside the repo) named by <VAR>_FILE."""
+    each is read by `secret` (the environment, a file named by <VAR>_FILE, or ORDERPULSE_SECRETS_FILE)."""
 
     rules_path: Path
     webhook_url: str | None = field(default=None, repr=False)
@@ -195,12 +201,12 @@ def load_alert_settings() -> AlertSettings:
         raise ValueError(f"ORDERPULSE_SMTP_PORT: {port!r} is not a port number")
     return AlertSettings(
         rules_path=Path(os.environ.get("ORDERPULSE_ALERT_RULES", DEFAULT_ALERT_RULES)),
-        webhook_url=_secret("ORDERPULSE_ALERT_WEBHOOK_URL"),
+        webhook_url=secret("ORDERPULSE_ALERT_WEBHOOK_URL"),
         smtp_host=os.environ.get("ORDERPULSE_SMTP_HOST") or None,
         smtp_port=int(port),
         smtp_security=security,
         smtp_user=os.environ.get("ORDERPULSE_SMTP_USER") or None,
-        smtp_password=_secret("ORDERPULSE_SMTP_PASSWORD"),
+        smtp_password=secret("ORDERPULSE_SMTP_PASSWORD"),
         email_from=os.environ.get("ORDERPULSE_ALERT_EMAIL_FROM") or None,
         email_to=tuple(
             address.strip()
@@ -208,20 +214,6 @@ def load_alert_settings() -> AlertSettings:
             if address.strip()
         ),
     )
-
-
-def _secret(name: str) -> str | None:
-    """NAME's value, or the content of the file NAME_FILE names (e.g. a mounted secret)."""
-    value = os.environ.get(name)
-    if value:
-        return value.strip()
-    path = os.environ.get(f"{name}_FILE")
-    if not path:
-        return None
-    try:
-        return Path(path).read_text(encoding="utf-8").strip() or None
-    except OSError as error:
-        raise ValueError(f"{name}_FILE: cannot read {path}: {error.strerror}") from None
 
 
 def reports_dir() -> Path:

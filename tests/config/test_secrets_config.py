@@ -16,14 +16,14 @@ def _no_configured_secrets(monkeypatch):
 def test_a_secret_comes_from_the_environment_before_the_secrets_file(tmp_path, monkeypatch):
     secrets_file = tmp_path / "orderpulse.secrets"
     secrets_file.write_text(
-        "# comment\nORDERPULSE_SMTP_PASSWORD = from-the-file-1\nORDERPULSE_WEBHOOK_URL=https://hook/x-2\n"
+        "# comment\nORDERPULSE_SMTP_PASSWORD = from-the-file-1\nORDERPULSE_ALERT_WEBHOOK_URL=https://hook/x-2\n"
     )
     monkeypatch.setenv("ORDERPULSE_SECRETS_FILE", str(secrets_file))
-    monkeypatch.setenv("ORDERPULSE_WEBHOOK_URL", "https://hook/from-the-environment-3")
+    monkeypatch.setenv("ORDERPULSE_ALERT_WEBHOOK_URL", "https://hook/from-the-environment-3")
 
     assert config.secret("ORDERPULSE_SMTP_PASSWORD") == "from-the-file-1"
-    assert config.secret("ORDERPULSE_WEBHOOK_URL") == "https://hook/from-the-environment-3"
-    assert config.secret("ORDERPULSE_COOKIE_KEY") is None
+    assert config.secret("ORDERPULSE_ALERT_WEBHOOK_URL") == "https://hook/from-the-environment-3"
+    assert config.secret("ORDERPULSE_PSEUDONYM_KEY") is None
 
 
 def test_a_secrets_file_inside_the_repository_is_refused(monkeypatch):
@@ -34,10 +34,10 @@ def test_a_secrets_file_inside_the_repository_is_refused(monkeypatch):
 
 def test_a_malformed_secrets_file_line_is_named_without_its_content(tmp_path, monkeypatch):
     secrets_file = tmp_path / "orderpulse.secrets"
-    secrets_file.write_text("ORDERPULSE_COOKIE_KEY=ok-value\npasted-password-by-mistake\n")
+    secrets_file.write_text("ORDERPULSE_PSEUDONYM_KEY=ok-value\npasted-password-by-mistake\n")
     monkeypatch.setenv("ORDERPULSE_SECRETS_FILE", str(secrets_file))
     with pytest.raises(config.ConfigError, match="line 2") as raised:
-        config.secret("ORDERPULSE_COOKIE_KEY")
+        config.secret("ORDERPULSE_PSEUDONYM_KEY")
     assert "pasted-password-by-mistake" not in str(raised.value)
 
 

@@ -30,22 +30,17 @@ from test_dashboard_browser import (
 )
 
 from dashboards import access, signin
+from dashboards.pages import PAGES
 
 pytestmark = pytest.mark.browser
 
 # Page id -> title in the navigation, for today's pages (dashboards/app.py).
-PAGE_TITLES = {
-    "scorecard": "Scorecard",
-    "trends": "Trends",
-    "cycle_time": "Cycle time",
-    "exceptions": "Exceptions",
-    "data_quality": "Data quality",
-}
+# The pages as the dashboard lists them (dashboards/pages.py), by page id (their URL path).
+PAGE_TITLES = {page.url_path: page.title for page in PAGES}
 PLANTED_SECRETS = {
     "ORDERPULSE_PSEUDONYM_KEY": "planted-pseudonym-key-0b7d",
     "ORDERPULSE_SMTP_PASSWORD": "planted-smtp-pass-e41c",
-    "ORDERPULSE_WEBHOOK_URL": "https://hooks.example.invalid/planted-webhook-2a9f",
-    "ORDERPULSE_COOKIE_KEY": "planted-cookie-key-c3d8",
+    "ORDERPULSE_ALERT_WEBHOOK_URL": "https://hooks.example.invalid/planted-webhook-2a9f",
 }
 
 

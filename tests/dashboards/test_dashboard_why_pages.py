@@ -136,5 +136,5 @@ def test_the_registry_lists_every_view_once_with_one_default():
 def test_served_dashboards_hide_the_developer_toolbar_from_viewers():
     from dashboards.serve import streamlit_command
 
-    command = streamlit_command(8501)
+    command = streamlit_command(8501, "127.0.0.1")
     assert command[command.index("--client.toolbarMode") + 1] == "viewer"

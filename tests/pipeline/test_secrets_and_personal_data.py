@@ -21,8 +21,7 @@ ORDERPULSE = str(Path(sys.executable).with_name("orderpulse"))
 PLANTED_SECRETS = {
     "ORDERPULSE_PSEUDONYM_KEY": "planted-pseudonym-key-6f1e",
     "ORDERPULSE_SMTP_PASSWORD": "planted-smtp-pass-93b2",
-    "ORDERPULSE_WEBHOOK_URL": "https://hooks.example.invalid/planted-webhook-51c0",
-    "ORDERPULSE_COOKIE_KEY": "planted-cookie-key-7d4a",
+    "ORDERPULSE_ALERT_WEBHOOK_URL": "https://hooks.example.invalid/planted-webhook-51c0",
     "ORDERPULSE_CORE_DB": "postgresql://op:planted-db-pass-2c8e@127.0.0.1:1/core",
 }
 # The distinctive part of each secret: what must not appear anywhere.
