@@ -6,6 +6,7 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_models import DBT_EXECUTABLE, DBT_PROJECT, orderpulse_dbt_models
+from orchestration.feed_checks_asset import data_checks
 from orchestration.jobs import build_pipeline_job
 from orchestration.publish_asset import published_warehouse
 from orchestration.raw_assets import raw_entities
@@ -17,7 +18,7 @@ from orderpulse.config import load_settings
 
 def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
     return dg.Definitions(
-        assets=[raw_entities, orderpulse_dbt_models, published_warehouse],
+        assets=[raw_entities, orderpulse_dbt_models, data_checks, published_warehouse],
         jobs=[build_pipeline_job(str(warehouse.paths.published))],
         schedules=[daily_pipeline_schedule],
         sensors=[landing_sensor],
@@ -35,6 +36,7 @@ def warehouse_from_settings() -> WarehouseResource:
         warehouse_path=str(settings.warehouse_path),
         quarantine_threshold=settings.quarantine_threshold,
         freshness_hours=settings.freshness_hours,
+        data_checks_path=str(settings.data_checks_path),
     )
 
 

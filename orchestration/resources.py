@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from orderpulse.config import DEFAULT_FRESHNESS_HOURS
+from orderpulse.config import DEFAULT_DATA_CHECKS_PATH, DEFAULT_FRESHNESS_HOURS
 from warehouse.paths import WarehousePaths
 
 # A run killed outright (SIGKILL) can leave its dbt process running for a while, holding
@@ -37,6 +37,8 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of_date: str | None = None  # YYYY-MM-DD; None: derived from the data (kpis.md)
     quarantine_threshold: float = 0.01
     freshness_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FRESHNESS_HOURS))
+    # The data checks' severity and thresholds (a TOML file); the repository's defaults when unset.
+    data_checks_path: str = str(DEFAULT_DATA_CHECKS_PATH)
 
     @property
     def paths(self) -> WarehousePaths:

@@ -23,6 +23,7 @@ OPS_TABLES = {
     "load_ledger": "ops.load_ledger",
     "quarantined_rows": "ops.quarantined_rows",
     "data_quality_results": "ops.data_quality_results",
+    "suspect_days": "ops.suspect_days",
 }
 MARTS_SCHEMA = "marts"
 
