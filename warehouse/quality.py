@@ -93,9 +93,9 @@ def ensure_table(conn: duckdb.DuckDBPyConnection) -> None:
     )
     # Readers of the published file find these descriptions with duckdb_columns().
     for table, comment in TABLE_COMMENTS.items():
-        conn.execute(f"comment on table ops.{table} is '{comment}'")
+        conn.execute(f"comment on table ops.{table} is '{_quoted(comment)}'")
     for (table, column), comment in COLUMN_COMMENTS.items():
-        conn.execute(f"comment on column ops.{table}.{column} is '{comment}'")
+        conn.execute(f"comment on column ops.{table}.{column} is '{_quoted(comment)}'")
 
 
 def record_results(
@@ -171,6 +171,10 @@ def record_feed_checks(conn: duckdb.DuckDBPyConnection, run_id: str, report) -> 
         conn.register("new_suspect_days", suspects)
         conn.execute("insert into ops.suspect_days select * from new_suspect_days")
         conn.unregister("new_suspect_days")
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
