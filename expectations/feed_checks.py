@@ -58,7 +58,12 @@ FAMILY_DEFAULTS: dict[str, dict[str, float]] = {
 # --- the checks: each is one SQL query -----------------------------------------------------------
 # Plausibility and referential-integrity queries return one row per judged row:
 #   day (date the KPIs see it under), slice_value, row_key, affected (boolean).
-# `{tolerance}` and `{grace_cutoff}` are filled from the configuration.
+# `{tolerance}` is filled from the configuration. Referential integrity judges the rows whose grace
+# ran out since the last publish: landed in (`{window_start}`, `{grace_cutoff}`], i.e. after the last
+# publish less the grace and at least the grace ago. So each row is judged once it may no longer be
+# waiting for its parent, on every run until a run publishes (a blocking orphan keeps the warehouse
+# unpublished until dealt with, as the load checks do), and a daily run reads a day of rows, not the
+# whole history.
 
 
 @dataclass(frozen=True)
@@ -183,7 +188,7 @@ ROW_CHECKS = (
             ) as affected
         from raw.wms__shipment_lines as lines
         left join staging.stg_oms__orders as orders on orders.order_id = lines.order_id
-        where lines._loaded_at <= {grace_cutoff}
+        where lines._loaded_at > {window_start} and lines._loaded_at <= {grace_cutoff}
         """,
         "Shipment lines whose shipment has not arrived within the grace period.",
     ),
@@ -198,7 +203,7 @@ ROW_CHECKS = (
             not exists (select 1 from raw.oms__orders as orders where orders.order_id = shipments.order_id)
                 as affected
         from raw.wms__shipments as shipments
-        where shipments._loaded_at <= {grace_cutoff}
+        where shipments._loaded_at > {window_start} and shipments._loaded_at <= {grace_cutoff}
         """,
         "Shipments whose order has not arrived within the grace period.",
     ),
@@ -213,7 +218,7 @@ ROW_CHECKS = (
             not exists (select 1 from raw.oms__orders as orders where orders.order_id = events.order_id)
                 as affected
         from raw.oms__order_events as events
-        where events._loaded_at <= {grace_cutoff}
+        where events._loaded_at > {window_start} and events._loaded_at <= {grace_cutoff}
         """,
         "Order events whose order has not arrived within the grace period.",
     ),
@@ -228,7 +233,7 @@ ROW_CHECKS = (
             not exists (select 1 from raw.oms__orders as orders where orders.order_id = events.order_id)
                 as affected
         from raw.wms__warehouse_events as events
-        where events._loaded_at <= {grace_cutoff}
+        where events._loaded_at > {window_start} and events._loaded_at <= {grace_cutoff}
         """,
         "Warehouse events whose order has not arrived within the grace period.",
     ),
@@ -245,7 +250,7 @@ ROW_CHECKS = (
                 where shipments.tracking_number = scans.tracking_number
             ) as affected
         from raw.carrier__tracking_events as scans
-        where scans._loaded_at <= {grace_cutoff}
+        where scans._loaded_at > {window_start} and scans._loaded_at <= {grace_cutoff}
         """,
         "Carrier scans whose shipment has not arrived within the grace period.",
     ),
@@ -390,10 +395,11 @@ def run_feed_checks(
     now = now or dt.datetime.now(dt.UTC).replace(tzinfo=None)
     if as_of_date is None:
         as_of_date = conn.execute("select as_of_date from intermediate.int_as_of_date").fetchone()[0]
+    last_published = _last_published_at(conn)
     results: list[CheckResult] = []
     suspects: list[SuspectDay] = []
     for check in ROW_CHECKS:
-        found, marked = _row_check(conn, check, config[check.name], now)
+        found, marked = _row_check(conn, check, config[check.name], now, last_published)
         results += found
         suspects += marked
     if as_of_date is not None:
@@ -401,6 +407,17 @@ def run_feed_checks(
         results += found
         suspects += marked
     return FeedCheckReport(results, suspects)
+
+
+def _last_published_at(conn: duckdb.DuckDBPyConnection) -> dt.datetime | None:
+    """When the work database was last published (None before the first publish)."""
+    has_log = conn.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = 'ops' and table_name = 'publish_log'"
+    ).fetchone()[0]
+    if not has_log:
+        return None
+    return conn.execute("select max(published_at) from ops.publish_log").fetchone()[0]
 
 
 def summarize(results: list[CheckResult]) -> str:
@@ -416,12 +433,25 @@ def summarize(results: list[CheckResult]) -> str:
 
 
 def _row_check(
-    conn: duckdb.DuckDBPyConnection, check: RowCheck, config: CheckConfig, now: dt.datetime
+    conn: duckdb.DuckDBPyConnection,
+    check: RowCheck,
+    config: CheckConfig,
+    now: dt.datetime,
+    last_published: dt.datetime | None,
 ) -> tuple[list[CheckResult], list[SuspectDay]]:
     settings = config.settings
     tolerance = f"interval {int(settings.get('tolerance_hours', 0) * 3600)} second"
     cutoff = now - dt.timedelta(hours=settings.get("grace_hours", 0))
-    sql = check.sql.format(tolerance=tolerance, grace_cutoff=f"timestamp '{cutoff.isoformat(sep=' ')}'")
+    window_start = (
+        f"timestamp '{(last_published - dt.timedelta(hours=settings['grace_hours'])).isoformat(sep=' ')}'"
+        if last_published is not None and "grace_hours" in settings
+        else "timestamp '-infinity'"
+    )
+    sql = check.sql.format(
+        tolerance=tolerance,
+        grace_cutoff=f"timestamp '{cutoff.isoformat(sep=' ')}'",
+        window_start=window_start,
+    )
     # One row per day and slice: judged and affected rows, and the first affected keys.
     by_day = conn.execute(
         f"""

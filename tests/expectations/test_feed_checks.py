@@ -193,11 +193,17 @@ def test_invoices_before_their_order(work_copy):
 
 
 # --- referential integrity: orphans after the grace period -------------------------------------
+# The clean run published: its rows' grace ran out before that publish and they were judged then.
+# The injected orphans land now, so they are judged once their grace has run out.
 
 
 GHOST_LINES = """
     insert into raw.wms__shipment_lines by name
-    select * replace ('GHOST-' || shipment_id as shipment_id, 'wms/shipment_lines/late.csv' as _source_file)
+    select * replace (
+        'GHOST-' || shipment_id as shipment_id,
+        'wms/shipment_lines/late.csv' as _source_file,
+        cast(now() as timestamp) as _loaded_at
+    )
     from raw.wms__shipment_lines where hash(shipment_id) % 10 = 0
 """
 
@@ -218,7 +224,7 @@ def test_orphans_within_the_grace_period_are_not_judged(work_copy):
     report = check(work_copy, GHOST_LINES, config=load_check_config())
     overall = next(r for r in report.results if r.check_name == "shipment_lines_without_shipment")
     assert overall.passed and overall.judged == 0
-    # Two days later they are judged.
+    # Once their grace has run out, they are judged.
     later = run_feed_checks(work_copy, load_check_config(), now=dt.datetime.now() + dt.timedelta(hours=49))
     assert failed_slices(later, "shipment_lines_without_shipment")
 
@@ -243,7 +249,8 @@ def test_rows_without_their_parent_name_the_slice(
 ):
     report = check(
         work_copy,
-        f"insert into {table} by name select * replace ('NOPE-' || {column} as {column}) from {table} "
+        f"insert into {table} by name select * replace ('NOPE-' || {column} as {column}, "
+        f"cast(now() as timestamp) as _loaded_at) from {table} "
         f"where {slice_column} = '{slice_value}' and hash({column}) % 20 = 0",
     )
     assert set(failed_slices(report, check_name)) == {slice_value}
