@@ -126,14 +126,14 @@ def test_clean_generated_data_raises_no_alarm(clean_run):
 def test_carrier_clock_off_by_days_is_delivered_before_shipped_for_that_carrier(work_copy):
     report = check(
         work_copy,
-        "update staging.stg_carrier__tracking_events set event_at = event_at - interval 4 day where carrier = 'UPS'",
+        "update staging.stg_carrier__tracking_events set event_at = event_at - interval 6 day where carrier = 'UPS'",
     )
     slices = failed_slices(report, "delivered_before_shipped")
     assert set(slices) == {"UPS"}
     delivered_ups = work_copy.execute(
         "select count(*) from staging.stg_carrier__tracking_events where carrier = 'UPS' and status_code = 'delivered'"
     ).fetchone()[0]
-    assert slices["UPS"].affected == delivered_ups  # transit is under 4 days: every UPS delivery
+    assert slices["UPS"].affected == delivered_ups  # transit is under 5 days: every UPS delivery
     assert slices["UPS"].severity == BLOCK and slices["UPS"].example_keys
     assert {s.slice_value for s in report.suspect_days if s.check_name == "delivered_before_shipped"} == {
         "UPS"
@@ -391,7 +391,7 @@ def faulty_landing(tmp_path_factory: pytest.TempPathFactory) -> Path:
         "select * replace (case when carrier = 'UPS' then strftime(cast(event_at as timestamp) - interval 4 day, "
         "'%Y-%m-%dT%H:%M:%SZ') else event_at end as event_at) from t",
     )
-    # 2. One warehouse's shipments (with their lines and events: the whole WMS feed) stop for a week.
+    # 2. One warehouse's shipments stop arriving for a week (their lines and the carrier's scans still come).
     outage = (
         f"cast(cast(shipped_at as timestamptz) as date) between date '{OUTAGE[0]}' and date '{OUTAGE[1]}' "
         "and warehouse_id = 'WH-EAST'"
@@ -455,7 +455,8 @@ def test_the_four_faults_are_reported_published_and_marked_suspect(faulty_landin
     assert {c for c, _, _ in failed} >= {"shipment_lines_without_shipment"}
     # Every day of the outage week (the generator ships every day).
     assert outage_days == {OUTAGE[0] + dt.timedelta(days=n) for n in range(7)}
-    assert 0.03 < share[0] < 0.07 and share[1].startswith("S-NEVER-")
+    # The lines naming shipments that never come (5% added) and those of the week's missing shipments.
+    assert 0.045 < share[0] < 0.12 and share[1].startswith("S-NEVER-")
 
 
 def test_a_blocking_check_stops_the_publish(faulty_landing: Path, tmp_path: Path):
