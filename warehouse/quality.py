@@ -184,3 +184,21 @@ def _insert(conn: duckdb.DuckDBPyConnection, rows: list[list]) -> None:
             f"({', '.join('?' for _ in RESULT_COLUMNS)})",
             rows,
         )
+
+
+def suspect_days_between(conn: duckdb.DuckDBPyConnection, start: dt.date, end: dt.date) -> pd.DataFrame:
+    """The suspect days from `start` to `end` of a published warehouse (a connection to it), for
+    anything that shows KPIs by day, such as the weekly report: one row per day, slice and failing
+    check, with the reason. Empty for a file published before the data checks existed."""
+    columns = ["day", "slice_dimension", "slice_value", "check_name", "severity", "reason"]
+    exists = conn.execute(
+        "select count(*) from duckdb_tables() where database_name = current_database() "
+        "and schema_name = current_schema() and table_name = 'suspect_days'"
+    ).fetchone()[0]
+    if not exists:
+        return pd.DataFrame(columns=columns)
+    return conn.execute(
+        f"select {', '.join(columns)} from suspect_days where day between ? and ? "
+        "order by day, slice_dimension, slice_value, check_name",
+        [start, end],
+    ).df()
