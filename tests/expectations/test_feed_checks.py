@@ -32,6 +32,9 @@ from expectations.feed_checks import (
     summarize,
 )
 
+# Whole pipeline runs: about a minute each on a quiet machine, many more on a shared, busy one.
+pytestmark = pytest.mark.timeout(1800)
+
 ORDERPULSE = str(Path(sys.executable).with_name("orderpulse"))
 START = dt.date(2024, 1, 1)
 DAYS = 70
@@ -161,9 +164,16 @@ def test_promised_delivery_before_the_order_date_on_a_share_of_orders(work_copy)
         r[0]
         for r in work_copy.execute(f"select order_id from staging.stg_oms__orders where {fault}").fetchall()
     }
-    assert slices["edi"].affected == len(faulted)
+    overall = next(
+        r
+        for r in report.results
+        if r.check_name == "promised_delivery_before_order" and r.slice_dimension == ALL
+    )
+    assert overall.affected == len(faulted)  # every faulted order counted, no other
+    # The slice counts those on the failing days (at least 3 a day): nearly all of them.
+    assert 0.8 * len(faulted) < slices["edi"].affected <= len(faulted)
     assert set(slices["edi"].example_keys) <= faulted
-    assert 0.15 < slices["edi"].share < 0.25
+    assert 0.1 < slices["edi"].share < 0.3
 
 
 def test_promised_ship_after_promised_delivery(work_copy):

@@ -12,8 +12,12 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from expectations.feed_checks import DEFAULT_CONFIG_PATH
+
+# Whole pipeline runs: about a minute each on a quiet machine, many more on a shared, busy one.
+pytestmark = pytest.mark.timeout(1800)
 
 ORDERPULSE = str(Path(sys.executable).with_name("orderpulse"))
 
