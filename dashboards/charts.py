@@ -382,3 +382,46 @@ def order_timeline(frame: pd.DataFrame, order_id: str) -> go.Figure:
     figure.update_layout(showlegend=False, hovermode="closest", height=280)
     figure.update_yaxes(categoryorder="array", categoryarray=list(reversed(TIMELINE_SOURCES)))
     return figure
+
+
+SUSPECT_FILL = "rgba(255, 165, 0, 0.18)"
+SUSPECT_LABEL_SLICES = 3
+
+
+def mark_suspect_days(figure: go.Figure, suspect: pd.DataFrame, period_days: int = 1) -> go.Figure:
+    """Shade the days whose data failed a data check (rows of `suspect_days`), labelled with the
+    slices concerned, so that a broken feed is not read as the operation failing.
+
+    Consecutive days are shaded as one band. On a chart of periods (x = the period's first day),
+    `period_days` widens each band to the periods the days fall in.
+    """
+    if suspect.empty:
+        return figure
+    days = suspect.assign(day=pd.to_datetime(suspect["day"]).dt.normalize())
+    runs: list[tuple[pd.Timestamp, pd.Timestamp, list[str]]] = []
+    for day, rows in days.groupby("day", sort=True):
+        slices = sorted(
+            {
+                f"{d} {v}" if d != "all" else "all"
+                for d, v in zip(rows["slice_dimension"], rows["slice_value"], strict=True)
+            }
+        )
+        if runs and (day - runs[-1][1]).days <= 1:
+            start, _, previous = runs[-1]
+            runs[-1] = (start, day, sorted(set(previous) | set(slices)))
+        else:
+            runs.append((day, day, slices))
+    half = pd.Timedelta(hours=12)
+    for start, end, slices in runs:
+        shown = ", ".join(slices[:SUSPECT_LABEL_SLICES]) + (
+            " ..." if len(slices) > SUSPECT_LABEL_SLICES else ""
+        )
+        figure.add_vrect(
+            x0=start - half - pd.Timedelta(days=period_days - 1),
+            x1=end + half,
+            fillcolor=SUSPECT_FILL,
+            line_width=0,
+            layer="below",
+            label={"text": f"suspect data: {shown}", "textposition": "top left", "font": {"size": 10}},
+        )
+    return figure

@@ -428,6 +428,8 @@ def latest_quality_results(warehouse: Warehouse) -> pd.DataFrame:
             details, run_id, checked_at,
         from data_quality_results
         where run_id = (select run_id from latest_run)
+          -- the data checks across entities and time have a section of their own
+          and suite not in ('plausibility', 'referential_integrity', 'volume')
         order by passed, blocking desc, entity, suite, expectation, column_name
         """,
     )
@@ -690,6 +692,43 @@ def order_summary(warehouse: Warehouse, order_id: str) -> pd.DataFrame:
     )
 
 
+def _has_columns(warehouse: Warehouse, table: str, columns: tuple[str, ...]) -> bool:
+    """Whether the published file has these columns: a file published before the data checks
+    across entities and time (issue 14) has no suspect_days table and fewer result columns."""
+    found = read_frame(
+        warehouse,
+        # The file is attached under a per-query alias (published, published_<n>).
+        "select column_name from duckdb_columns() where database_name like 'published%' and table_name = ?",
+        [table],
+    )
+    return set(columns) <= set(found["column_name"])
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def latest_data_checks(warehouse: Warehouse) -> pd.DataFrame:
+    """The data checks across entities and time of the latest run: one row per check overall
+    (slice 'all') and one per failing slice, failures first, blocking ones before warnings."""
+    columns = ("check_name", "severity", "slice_dimension", "slice_value", "affected_share", "example_keys")
+    if not _has_columns(warehouse, "data_quality_results", columns):
+        return pd.DataFrame(columns=["passed", "severity", "suite", *columns[:1], *columns[2:], "details"])
+    return read_frame(
+        warehouse,
+        """
+        with latest_run as (
+            select run_id from data_quality_results order by checked_at desc limit 1
+        )
+        select
+            passed, severity, suite, check_name, slice_dimension, slice_value,
+            unexpected_count, element_count, affected_share, example_keys, details
+        from data_quality_results
+        where run_id = (select run_id from latest_run)
+          and suite in ('plausibility', 'referential_integrity', 'volume')
+        order by passed, severity = 'block' desc, suite, check_name, slice_dimension = 'all' desc,
+            unexpected_count desc, slice_value
+        """,
+    )
+
+
 @st.cache_data(ttl=CACHE_TTL, show_spinner=False)
 def order_lines(warehouse: Warehouse, order_id: str) -> pd.DataFrame:
     return read_frame(
@@ -716,4 +755,21 @@ def order_timeline(warehouse: Warehouse, order_id: str) -> pd.DataFrame:
         order by event_at, event_source, event_type, reference_id
         """,
         [order_id],
+    )
+
+
+@st.cache_data(ttl=CACHE_TTL, show_spinner=False)
+def suspect_days(warehouse: Warehouse) -> pd.DataFrame:
+    """Days and slices whose data failed a data check (empty for files published before them)."""
+    if not _has_columns(warehouse, "suspect_days", ("day", "reason")):
+        return pd.DataFrame(
+            columns=["day", "slice_dimension", "slice_value", "check_name", "severity", "reason"]
+        )
+    return read_frame(
+        warehouse,
+        """
+        select day, slice_dimension, slice_value, check_name, severity, reason
+        from suspect_days
+        order by day, slice_dimension, slice_value, check_name
+        """,
     )

@@ -95,3 +95,20 @@ def order_table(frame: pd.DataFrame, key: str, column_config: dict | None = None
         }
         | (column_config or {}),
     )
+
+
+def suspect_note(suspect: pd.DataFrame) -> None:
+    """Say what the shaded bands of the charts mean, and list their reasons."""
+    if suspect.empty:
+        return
+    days = pd.to_datetime(suspect["day"])
+    slices = sorted(
+        {f"{d} {v}" for d, v in zip(suspect["slice_dimension"], suspect["slice_value"], strict=True)}
+    )
+    st.warning(
+        f"Shaded: {days.dt.date.nunique()} day(s) between {days.min():%Y-%m-%d} and {days.max():%Y-%m-%d} whose "
+        f"data failed a data check ({', '.join(slices[:5])}{' ...' if len(slices) > 5 else ''}). Their KPIs may "
+        "show a broken feed rather than the operation: see the Data quality page."
+    )
+    with st.expander("Why these days are suspect"):
+        st.dataframe(suspect, hide_index=True, column_config={"day": st.column_config.DateColumn("Day")})

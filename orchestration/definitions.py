@@ -7,6 +7,7 @@ from dagster_dbt import DbtCliResource
 
 from orchestration.alert_checks import kpi_alerts
 from orchestration.dbt_models import DBT_EXECUTABLE, DBT_PROJECT, orderpulse_dbt_models
+from orchestration.feed_checks_asset import data_checks
 from orchestration.inbox_sensor import inbox_sensor
 from orchestration.jobs import build_pipeline_job
 from orchestration.publish_asset import published_warehouse
@@ -20,7 +21,13 @@ from orderpulse.config import load_settings, reports_dir
 
 def build_definitions(warehouse: WarehouseResource) -> dg.Definitions:
     return dg.Definitions(
-        assets=[raw_entities, orderpulse_dbt_models, published_warehouse, weekly_executive_report],
+        assets=[
+            raw_entities,
+            orderpulse_dbt_models,
+            data_checks,
+            published_warehouse,
+            weekly_executive_report,
+        ],
         asset_checks=[kpi_alerts],
         jobs=[build_pipeline_job(str(warehouse.paths.published)), weekly_report_job],
         schedules=[daily_pipeline_schedule],
@@ -41,6 +48,7 @@ def warehouse_from_settings() -> WarehouseResource:
         quarantine_threshold=settings.quarantine_threshold,
         freshness_hours=settings.freshness_hours,
         inbox_dir=str(settings.inbox_dir),
+        data_checks_path=str(settings.data_checks_path),
     )
 
 

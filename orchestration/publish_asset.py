@@ -5,6 +5,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from orchestration.alert_checks import evaluate_alert_rules
 from orchestration.dbt_models import mart_model_names, orderpulse_dbt_models
+from orchestration.feed_checks_asset import FEED_CHECKS
 from orchestration.resources import WarehouseResource
 from warehouse.publish import publish
 
@@ -13,9 +14,11 @@ from warehouse.publish import publish
     key="published_warehouse",
     group_name="publish",
     kinds={"duckdb"},
-    deps=[get_asset_key_for_model([orderpulse_dbt_models], name) for name in mart_model_names()],
+    # After the data checks: a blocking one that fails stops the run before anything is published.
+    deps=[get_asset_key_for_model([orderpulse_dbt_models], name) for name in mart_model_names()]
+    + [FEED_CHECKS],
     description="The DuckDB file analysts and dashboards open read-only: every mart, the load ledger, "
-    "quarantined rows, data-quality results and run_info. Replaced atomically by each run.",
+    "quarantined rows, data-quality results, suspect days and run_info. Replaced atomically by each run.",
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource

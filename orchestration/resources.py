@@ -10,7 +10,7 @@ import duckdb
 from pydantic import Field
 
 from ingest.report import connect_work_db
-from orderpulse.config import DEFAULT_FRESHNESS_HOURS
+from orderpulse.config import DEFAULT_DATA_CHECKS_PATH, DEFAULT_FRESHNESS_HOURS
 from warehouse.paths import WarehousePaths
 
 
@@ -20,6 +20,8 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of_date: str | None = None  # YYYY-MM-DD; None: derived from the data (kpis.md)
     quarantine_threshold: float = 0.01
     freshness_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FRESHNESS_HOURS))
+    # The data checks' severity and thresholds (a TOML file); the repository's defaults when unset.
+    data_checks_path: str = str(DEFAULT_DATA_CHECKS_PATH)
     # Where foreign documents arrive for the importers (<inbox_dir>/<importer>/); None: no inbox.
     inbox_dir: str | None = None
 

@@ -36,6 +36,7 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
     except OSError as error:
         raise UserError(f"cannot create the warehouse's folder next to {paths.published}: {error}") from None
 
+    from expectations.feed_checks import load_check_config
     from orchestration.definitions import build_definitions
     from orchestration.jobs import PIPELINE_JOB_NAME
     from orchestration.resources import WarehouseResource
@@ -43,6 +44,7 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
 
     try:
         settings = load_settings()
+        load_check_config(settings.data_checks_path)  # a mistake in the file stops the run before it starts
     except ValueError as error:
         raise UserError(str(error)) from None
     resource = WarehouseResource(
@@ -51,6 +53,7 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
         as_of_date=as_of,
         quarantine_threshold=settings.quarantine_threshold,
         freshness_hours=settings.freshness_hours,
+        data_checks_path=str(settings.data_checks_path),
     )
     job = build_definitions(resource).resolve_job_def(PIPELINE_JOB_NAME)
     # dagster-dbt echoes every dbt log line to stdout: they go to a file (opened once the run

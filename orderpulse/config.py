@@ -17,6 +17,7 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+DEFAULT_DATA_CHECKS_PATH = REPO_ROOT / "expectations" / "data_checks.toml"
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class Settings:
     quarantine_threshold: float
     # Hours within which each source is expected to land a file; older means stale (a warning).
     freshness_hours: dict[str, float]
+    # Severity and thresholds of the data checks across entities and time (expectations/feed_checks.py).
+    data_checks_path: Path
     # Address the dashboard listens on: this machine only unless told otherwise.
     dashboard_host: str
     # Sign-in is on when a users file is configured (see dashboards/access.py); off for `make demo`.
@@ -54,6 +57,7 @@ def load_settings() -> Settings:
         quarantine_threshold=float(os.environ.get("ORDERPULSE_QUARANTINE_THRESHOLD", "0.01")),
         freshness_hours=DEFAULT_FRESHNESS_HOURS
         | _parse_hours(os.environ.get("ORDERPULSE_FRESHNESS_HOURS", "")),
+        data_checks_path=Path(os.environ.get("ORDERPULSE_DATA_CHECKS", DEFAULT_DATA_CHECKS_PATH)),
         dashboard_host=os.environ.get("ORDERPULSE_DASHBOARD_HOST", DEFAULT_DASHBOARD_HOST),
         users_file=Path(users_file) if (users_file := os.environ.get("ORDERPULSE_USERS_FILE")) else None,
         session_minutes=float(os.environ.get("ORDERPULSE_SESSION_MINUTES", "480")),

@@ -28,6 +28,7 @@ OPS_TABLES = {
     "quarantined_rows": "ops.quarantined_rows",
     "data_quality_results": "ops.data_quality_results",
     "alerts": "ops.alerts",
+    "suspect_days": "ops.suspect_days",
 }
 MARTS_SCHEMA = "marts"
 

@@ -1,5 +1,6 @@
 """Rates over time: by week or month and dimension (channel, warehouse, carrier), and by day."""
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import charts, kpis, queries, ui
@@ -29,19 +30,24 @@ dimension = filters[2].radio(
 )
 
 trend = ui.fetch(queries.period_trend, warehouse, grain, dimension)
+suspect = ui.fetch(queries.suspect_days, warehouse)
 ui.stop_if_empty(trend, f"kpi_{grain}ly for mature {grain}s")
 if dimension != "all":
     values = sorted(trend["dimension_value"].unique())
     chosen = st.multiselect(f"{dimension.capitalize()}s", options=values, default=values, key="trends_values")
     trend = trend[trend["dimension_value"].isin(chosen)]
 st.plotly_chart(
-    charts.rate_trend(
-        trend,
-        kpi,
-        x="period_start",
-        series=None if dimension == "all" else "dimension_value",
-        title=f"{kpi.label} by {grain}" + ("" if dimension == "all" else f" and {dimension}"),
-        period_tick_format="%b %d" if grain == "week" else "%b %Y",
+    charts.mark_suspect_days(
+        charts.rate_trend(
+            trend,
+            kpi,
+            x="period_start",
+            series=None if dimension == "all" else "dimension_value",
+            title=f"{kpi.label} by {grain}" + ("" if dimension == "all" else f" and {dimension}"),
+            period_tick_format="%b %d" if grain == "week" else "%b %Y",
+        ),
+        suspect,
+        period_days=7 if grain == "week" else 31,
     ),
     key="trends_period_chart",
 )
@@ -49,6 +55,8 @@ st.caption(
     f"Mature {grain}s only (ended before the as-of date), grouped by due date; the x axis is the first day "
     f"of the {grain}. Warehouse and carrier are those of the order's first shipment ('unshipped' when none)."
 )
+
+ui.suspect_note(suspect)
 
 st.subheader("By day")
 bounds = ui.fetch(queries.date_bounds, warehouse, "kpi_daily")
@@ -59,6 +67,12 @@ start, end = ui.date_range_picker("Due dates", bounds, default_days=90, key="tre
 daily = ui.fetch(queries.daily_kpis, warehouse, start, end)
 ui.stop_if_empty(daily, "kpi_daily")
 st.plotly_chart(
-    charts.rate_trend(daily, kpi, x="due_date", title=f"{kpi.label} by due date (all orders)"),
+    charts.mark_suspect_days(
+        charts.rate_trend(daily, kpi, x="due_date", title=f"{kpi.label} by due date (all orders)"),
+        suspect[
+            (pd.to_datetime(suspect["day"]).dt.date >= start)
+            & (pd.to_datetime(suspect["day"]).dt.date <= end)
+        ],
+    ),
     key="trends_daily_chart",
 )

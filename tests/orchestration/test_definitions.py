@@ -45,6 +45,18 @@ def test_definitions_load_with_every_asset_check_schedule_and_sensor():
     assert {"alert_rules_valid", "kpi_thresholds_met", "alerts_delivered"} <= check_names
 
 
+def test_the_data_checks_run_after_dbt_and_can_stop_the_publish():
+    graph = defs.get_repository_def().asset_graph
+    data_checks = dg.AssetKey("data_checks")
+    checks = {
+        key.name: graph.get_check_spec(key) for key in graph.asset_check_keys if key.asset_key == data_checks
+    }
+    assert set(checks) == {"plausibility", "referential_integrity", "volume"}
+    assert all(spec.blocking for spec in checks.values())
+    assert data_checks in graph.get(dg.AssetKey("published_warehouse")).parent_keys
+    assert dg.AssetKey(["staging", "stg_wms__shipments"]) in graph.get(data_checks).parent_keys
+
+
 def test_raw_assets_materialize_and_their_blocking_checks_pass(tmp_path: Path):
     landing = tmp_path / "landing"
     write_landing(landing, orders=200, days=5, file_format="mixed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import subprocess
@@ -214,3 +215,22 @@ def test_open_order_aging_counts_orders_still_open_at_the_as_of_date(marts):
     aging = dict(marts.execute("select age_bucket, open_orders from open_order_aging").fetchall())
     # O4 (lost parcel, ordered 13 days before the as-of date) is the only open order.
     assert aging == {"0-2": 0, "3-5": 0, "6-7": 0, "8-20": 1, "21+": 0}
+
+
+def test_the_hand_landing_raises_no_data_check_alarm(marts):
+    from expectations.feed_checks import ALL, load_check_config, run_feed_checks
+
+    # Every orphan judged at once (no grace): the strictest reading of a clean landing.
+    config = {
+        name: dataclasses.replace(c, settings=c.settings | {"grace_hours": 0.0})
+        if "grace_hours" in c.settings
+        else c
+        for name, c in load_check_config().items()
+    }
+    report = run_feed_checks(marts, config)
+    assert [r.details for r in report.results if not r.passed] == []
+    assert report.suspect_days == []
+    judged = {r.check_name: r.judged for r in report.results if r.slice_dimension == ALL}
+    # The plausibility and integrity checks did look at the hand-made rows (11 orders, their shipments...).
+    assert judged["promised_delivery_before_order"] == 11
+    assert judged["delivered_before_shipped"] > 0 and judged["shipment_lines_without_shipment"] > 0
