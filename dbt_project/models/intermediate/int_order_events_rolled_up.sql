@@ -2,13 +2,21 @@
 -- excused), backorders, closing, and hold time.
 with order_events as (select * from {{ ref('stg_oms__order_events') }}),
 
+cancellations_latest_first as (
+    select
+        order_id,
+        reason_code as cancel_reason,
+        row_number() over (partition by order_id order by event_at desc, event_id desc) as cancellation_rank
+    from order_events
+    where event_type = 'cancelled'
+),
+
 latest_cancellation as (
     select
         order_id,
-        reason_code as cancel_reason
-    from order_events
-    where event_type = 'cancelled'
-    qualify row_number() over (partition by order_id order by event_at desc, event_id desc) = 1
+        cancel_reason
+    from cancellations_latest_first
+    where cancellation_rank = 1
 ),
 
 hold_events as (
