@@ -35,6 +35,7 @@ def warehouse_from_settings() -> WarehouseResource:
         warehouse_path=str(settings.warehouse_path),
         quarantine_threshold=settings.quarantine_threshold,
         freshness_hours=settings.freshness_hours,
+        engine=settings.engine,
     )
 
 

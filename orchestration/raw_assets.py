@@ -86,7 +86,9 @@ def raw_entities(context: dg.AssetExecutionContext, warehouse: WarehouseResource
     latest_landing = latest_landing_by_source(landed_files)
     with closing(warehouse.connect_work_db()) as conn:
         for entity in ENTITIES:
-            loads = load_entity(conn, warehouse.landing, entity, run_id, landed_files)
+            loads = load_entity(
+                conn, warehouse.landing, entity, run_id, landed_files, warehouse.paths.raw_dir
+            )
             _log_set_aside(context, loads)
             yield dg.MaterializeResult(asset_key=raw_asset_key(entity), metadata=_load_metadata(loads))
             pending = unpublished_loads(conn, entity)

@@ -10,7 +10,7 @@ import dagster as dg
 import duckdb
 from pydantic import Field
 
-from orderpulse.config import DEFAULT_FRESHNESS_HOURS
+from orderpulse.config import DEFAULT_ENGINE, DEFAULT_FRESHNESS_HOURS
 from warehouse.paths import WarehousePaths
 
 # A run killed outright (SIGKILL) can leave its dbt process running for a while, holding
@@ -37,6 +37,8 @@ class WarehouseResource(dg.ConfigurableResource):
     as_of_date: str | None = None  # YYYY-MM-DD; None: derived from the data (kpis.md)
     quarantine_threshold: float = 0.01
     freshness_hours: dict[str, float] = Field(default_factory=lambda: dict(DEFAULT_FRESHNESS_HOURS))
+    # The engine that runs the dbt models (orderpulse/config.py ENGINES; docs/spark.md).
+    engine: str = DEFAULT_ENGINE
 
     @property
     def paths(self) -> WarehousePaths:
