@@ -38,9 +38,11 @@
     {{ dbt.datediff(start_at, end_at, 'microsecond') }}
 {%- endmacro %}
 
-{#- dbt-spark's datediff counts sub-day parts through unix_timestamp, in whole seconds: not exact. -#}
+{#- dbt-spark's datediff counts sub-day parts through unix_timestamp, in whole seconds: not exact.
+    unix_micros takes a zoned timestamp; the timestamps here are UTC wall-clock values
+    (timestamp_ntz) and the session's time zone is UTC, so the cast keeps every instant. -#}
 {% macro spark__microseconds_between(start_at, end_at) -%}
-    (unix_micros({{ end_at }}) - unix_micros({{ start_at }}))
+    (unix_micros(cast({{ end_at }} as timestamp_ltz)) - unix_micros(cast({{ start_at }} as timestamp_ltz)))
 {%- endmacro %}
 
 {#- Whole days from one date to another. -#}

@@ -35,10 +35,12 @@
     ]) }}
 {%- endmacro %}
 
-{#- An external table: dropping it leaves the files; Spark discovers the load=<n> partitions. -#}
+{#- An external table partitioned by load: dropping it leaves the files. The catalog reads only the
+    partitions it knows, so they are recovered from the folder each time (else it reads no row). -#}
 {% macro spark__raw_layer_relation(identifier, folder) -%}
     {{ return([
         "drop table if exists raw_layer." ~ identifier,
-        "create table raw_layer." ~ identifier ~ " using parquet options (path '" ~ folder ~ "', mergeSchema 'true')"
+        "create table raw_layer." ~ identifier ~ " using parquet options (path '" ~ folder ~ "', mergeSchema 'true')",
+        "alter table raw_layer." ~ identifier ~ " recover partitions"
     ]) }}
 {%- endmacro %}
