@@ -19,6 +19,7 @@ import duckdb
 
 from contract import DATE, DECIMAL, DUCKDB_TYPES, ENTITIES, INTEGER, TIMESTAMP, Column, Entity
 from ingest.landing import LandedFile, scan_landing, sha256_of
+from ingest.raw_layer import sync_raw_layer
 
 LINEAGE_COLUMNS = {
     "_extra": "JSON",  # columns beyond the contract, kept as a JSON object
@@ -99,16 +100,22 @@ def load_entity(
     entity: Entity,
     run_id: str,
     landed_files: list[LandedFile] | None = None,
+    raw_dir: Path | None = None,
 ) -> list[FileLoad]:
     """Load every new file of one entity, in landing order.
 
     `landed_files` is the landing folder's scan when the caller already has it (one scan
-    serves all entities of a run); by default the folder is scanned here.
+    serves all entities of a run); by default the folder is scanned here. With `raw_dir`, the
+    entity's committed raw rows are then mirrored as the Parquet raw layer the dbt models read
+    (ingest/raw_layer.py).
     """
     ensure_schema(conn)
     conn.execute("set TimeZone = 'UTC'")  # a timestamp without offset is UTC
     scanned = scan_landing(landing_dir) if landed_files is None else landed_files
-    return [_load_one(conn, landing_dir, landed, run_id) for landed in scanned if landed.entity == entity]
+    loads = [_load_one(conn, landing_dir, landed, run_id) for landed in scanned if landed.entity == entity]
+    if raw_dir is not None:
+        sync_raw_layer(conn, raw_dir, entity)
+    return loads
 
 
 def unpublished_loads(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[FileLoad]:

@@ -118,15 +118,19 @@ def load_landing(
     run_id: str,
     quarantine_threshold: float,
     freshness_hours: dict[str, float],
+    raw_dir: Path | None = None,
 ) -> LoadReport:
-    """Load every new landed file into the raw layer, then judge the files not yet published."""
+    """Load every new landed file into the raw layer, then judge the files not yet published.
+
+    With `raw_dir`, the raw rows are also written as Parquet there (ingest/raw_layer.py), the raw
+    layer both engines read."""
     landed_files = scan_landing(landing)  # one scan serves every entity
     latest_landing = latest_landing_by_source(landed_files)
     conn = connect_work_db(work_db)
     try:
         entities = []
         for entity in ENTITIES:
-            files = load_entity(conn, landing, entity, run_id, landed_files)
+            files = load_entity(conn, landing, entity, run_id, landed_files, raw_dir)
             pending = unpublished_loads(conn, entity)
             latest_ns = latest_landing.get(entity.source)
             entities.append(

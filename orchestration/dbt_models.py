@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,7 +54,14 @@ def orderpulse_dbt_models(
     # dbt runs in its own process: it finds the work database through its profile and
     # the as-of date through int_as_of_date, both from the environment it inherits.
     os.environ["ORDERPULSE_WORK_DB"] = str(warehouse.paths.work_db)
+    os.environ["ORDERPULSE_RAW_DIR"] = str(warehouse.paths.raw_dir)
     os.environ["ORDERPULSE_AS_OF_DATE"] = warehouse.as_of_date or ""
+    # The engine is the profile's target (profiles.yml). A local Spark session keeps its catalog
+    # in memory and rebuilds every table, so the previous run's files go first.
+    os.environ["ORDERPULSE_ENGINE"] = warehouse.engine
+    os.environ["ORDERPULSE_SPARK_WAREHOUSE"] = str(warehouse.paths.spark_warehouse_dir)
+    if warehouse.engine == "spark":
+        shutil.rmtree(warehouse.paths.spark_warehouse_dir, ignore_errors=True)
     args = ["build", "--exclude-resource-type", "unit_test"]  # unit tests run in the test suite
     # A target folder that outlives the run keeps dbt's partial-parse state between runs.
     target = warehouse.paths.state_dir / "dbt-target"

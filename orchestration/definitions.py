@@ -49,6 +49,7 @@ def warehouse_from_settings() -> WarehouseResource:
         freshness_hours=settings.freshness_hours,
         inbox_dir=str(settings.inbox_dir),
         data_checks_path=str(settings.data_checks_path),
+        engine=settings.engine,
     )
 
 

@@ -75,6 +75,7 @@ def raw_entities(context: dg.AssetExecutionContext, warehouse: WarehouseResource
         context.run.run_id,
         warehouse.quarantine_threshold,
         warehouse.freshness_hours,
+        warehouse.paths.raw_dir,
     )
     for load in report.set_aside:
         context.log.warning(f"{load.file_path} set aside: {load.reason}")

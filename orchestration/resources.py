@@ -10,7 +10,7 @@ import duckdb
 from pydantic import Field
 
 from ingest.report import connect_work_db
-from orderpulse.config import DEFAULT_DATA_CHECKS_PATH, DEFAULT_FRESHNESS_HOURS
+from orderpulse.config import DEFAULT_DATA_CHECKS_PATH, DEFAULT_ENGINE, DEFAULT_FRESHNESS_HOURS
 from warehouse.paths import WarehousePaths
 
 
@@ -24,6 +24,8 @@ class WarehouseResource(dg.ConfigurableResource):
     data_checks_path: str = str(DEFAULT_DATA_CHECKS_PATH)
     # Where foreign documents arrive for the importers (<inbox_dir>/<importer>/); None: no inbox.
     inbox_dir: str | None = None
+    # The engine that runs the dbt models (orderpulse/config.py ENGINES; docs/spark.md).
+    engine: str = DEFAULT_ENGINE
 
     @property
     def paths(self) -> WarehousePaths:

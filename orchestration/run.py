@@ -11,6 +11,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from orderpulse.config import java_runtime_found, load_settings, parse_engine
 from orderpulse.errors import UserError
 from warehouse.paths import WarehousePaths
 
@@ -19,7 +20,9 @@ from warehouse.paths import WarehousePaths
 QUIET_LOGS = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
 
 
-def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) -> int:
+def run_pipeline_once(
+    landing: str, warehouse: str, as_of: str | None = None, engine: str | None = None
+) -> int:
     landing_dir = Path(landing).resolve()
     if not landing_dir.is_dir():
         raise UserError(f"landing folder {landing_dir} does not exist or is not a folder")
@@ -28,6 +31,13 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
             dt.date.fromisoformat(as_of)
         except ValueError:
             raise UserError(f"--as-of {as_of!r} is not a date in the form YYYY-MM-DD") from None
+    try:
+        settings = load_settings()
+        engine = settings.engine if engine is None else parse_engine(engine, "--engine")
+    except ValueError as error:
+        raise UserError(str(error)) from None
+    if engine == "spark":
+        _require_spark()
     paths = WarehousePaths(Path(warehouse).resolve())
     if paths.published.is_dir():
         raise UserError(f"--warehouse {paths.published} is a folder; give the path of a DuckDB file")
@@ -40,10 +50,8 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
     from orchestration.definitions import build_definitions
     from orchestration.jobs import PIPELINE_JOB_NAME
     from orchestration.resources import WarehouseResource
-    from orderpulse.config import load_settings
 
     try:
-        settings = load_settings()
         load_check_config(settings.data_checks_path)  # a mistake in the file stops the run before it starts
     except ValueError as error:
         raise UserError(str(error)) from None
@@ -54,6 +62,7 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
         quarantine_threshold=settings.quarantine_threshold,
         freshness_hours=settings.freshness_hours,
         data_checks_path=str(settings.data_checks_path),
+        engine=engine,
     )
     job = build_definitions(resource).resolve_job_def(PIPELINE_JOB_NAME)
     # dagster-dbt echoes every dbt log line to stdout: they go to a file (opened once the run
@@ -70,6 +79,16 @@ def run_pipeline_once(landing: str, warehouse: str, as_of: str | None = None) ->
         file=sys.stderr,
     )
     return 1
+
+
+def _require_spark() -> None:
+    """The Spark engine needs the `spark` extra and a Java runtime: say so instead of a traceback."""
+    import importlib.util
+
+    if importlib.util.find_spec("pyspark") is None or importlib.util.find_spec("dbt.adapters.spark") is None:
+        raise UserError("--engine spark needs the spark extra: pip install 'orderpulse[spark]'")
+    if not java_runtime_found():
+        raise UserError("--engine spark needs a Java runtime (17 or later): install one or set JAVA_HOME")
 
 
 @contextmanager

@@ -23,13 +23,19 @@ def _add_run(subparsers: argparse._SubParsersAction) -> None:
     run.add_argument("--landing", required=True, help="Landing folder (<landing>/<source>/<entity>/<file>).")
     run.add_argument("--warehouse", required=True, help="Published DuckDB file to (re)write.")
     run.add_argument("--as-of", dest="as_of", help="As-of date YYYY-MM-DD (default: latest event date).")
+    run.add_argument(
+        "--engine",
+        help="Engine that runs the dbt models: duckdb or spark (default: ORDERPULSE_ENGINE or duckdb).",
+    )
     run.set_defaults(handler=_run)
 
 
 def _run(args: argparse.Namespace) -> int:
     from orchestration.run import run_pipeline_once
 
-    return run_pipeline_once(landing=args.landing, warehouse=args.warehouse, as_of=args.as_of)
+    return run_pipeline_once(
+        landing=args.landing, warehouse=args.warehouse, as_of=args.as_of, engine=args.engine
+    )
 
 
 def _add_dashboard(subparsers: argparse._SubParsersAction) -> None:

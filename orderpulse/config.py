@@ -12,12 +12,18 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 DEFAULT_DATA_CHECKS_PATH = REPO_ROOT / "expectations" / "data_checks.toml"
+
+# The engines that can run the dbt project; each is a target of dbt_project/profiles.yml
+# of the same name (docs/spark.md). DuckDB is the default.
+ENGINES = ("duckdb", "spark")
+DEFAULT_ENGINE = "duckdb"
 
 
 @dataclass(frozen=True)
@@ -45,11 +51,14 @@ class Settings:
     inbox_dir: Path
     # A TOML file of the Shopify importer's rules (promised dates, channels); None: the defaults.
     shopify_rules_file: Path | None = None
+    # The engine that runs the dbt models: duckdb (in the work database) or spark (dbt-spark).
+    engine: str = DEFAULT_ENGINE
 
 
 def load_settings() -> Settings:
     data_dir = Path(os.environ.get("ORDERPULSE_DATA_DIR", REPO_ROOT / "data"))
     return Settings(
+        engine=parse_engine(os.environ.get("ORDERPULSE_ENGINE", DEFAULT_ENGINE), "ORDERPULSE_ENGINE"),
         landing_dir=Path(os.environ.get("ORDERPULSE_LANDING", data_dir / "landing")),
         warehouse_path=Path(os.environ.get("ORDERPULSE_WAREHOUSE", data_dir / "warehouse.duckdb")),
         core_db_url=secret("ORDERPULSE_CORE_DB") or f"sqlite:///{data_dir / 'order_core.sqlite'}",
@@ -224,3 +233,19 @@ def reports_dir() -> Path:
     """Where the Dagster schedule writes the executive reports."""
     data_dir = Path(os.environ.get("ORDERPULSE_DATA_DIR", REPO_ROOT / "data"))
     return Path(os.environ.get("ORDERPULSE_REPORTS_DIR", data_dir / "reports"))
+
+
+def parse_engine(text: str, setting: str) -> str:
+    """The engine named by a setting (ORDERPULSE_ENGINE or --engine), checked against ENGINES."""
+    engine = text.strip().lower()
+    if engine not in ENGINES:
+        raise ValueError(f"{setting}: {text!r} is not an engine; choose one of {', '.join(ENGINES)}")
+    return engine
+
+
+def java_runtime_found() -> bool:
+    """Whether pyspark can start its JVM: JAVA_HOME names a Java, or `java` is on the PATH."""
+    java_home = os.environ.get("JAVA_HOME")
+    if java_home:
+        return (Path(java_home) / "bin" / "java").exists()
+    return shutil.which("java") is not None

@@ -25,6 +25,16 @@ class WarehousePaths:
         return self.state_dir / "work.duckdb"
 
     @property
+    def raw_dir(self) -> Path:
+        """The raw layer: Parquet per entity and load, read by the dbt models (ingest/raw_layer.py)."""
+        return self.state_dir / "raw"
+
+    @property
+    def spark_warehouse_dir(self) -> Path:
+        """Where a local Spark session writes the run's tables as Parquet (engine spark)."""
+        return self.state_dir / "spark-warehouse"
+
+    @property
     def run_lock(self) -> Path:
         return self.state_dir / "run.lock"
 

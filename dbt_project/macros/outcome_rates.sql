@@ -51,7 +51,7 @@ measured_orders as (
         *,
         {{ dbt.date_trunc(grain, 'due_date') }} as period_start,
         coalesce(primary_warehouse_id, 'unshipped') as warehouse,
-        coalesce(primary_carrier, 'unshipped') as carrier,
+        coalesce(primary_carrier, 'unshipped') as carrier
     from {{ ref('order_outcomes') }}
     where measured
 ),
@@ -61,19 +61,19 @@ by_dimension as (
     select
         cast(period_start as date) as period_start,
         '{{ dimension }}' as dimension,
-        coalesce(cast({{ value }} as varchar), 'unknown') as dimension_value,
-        {{ outcome_counts() }},
+        coalesce(cast({{ value }} as {{ string_type() }}), 'unknown') as dimension_value,
+        {{ outcome_counts() }}
     from measured_orders
-    group by all
+    group by cast(period_start as date), coalesce(cast({{ value }} as {{ string_type() }}), 'unknown')
     {% if not loop.last %}union all{% endif %}
     {% endfor %}
 )
 
 select
     period_start,
-    cast({{ dbt.dateadd(grain, 1, 'period_start') }} as date) - 1 as period_end,
+    {{ period_end(grain, 'period_start') }} as period_end,
     -- Mature: ended before the as-of date, so every order due in it is measured.
-    cast({{ dbt.dateadd(grain, 1, 'period_start') }} as date) - 1 < as_of.as_of_date as is_mature,
+    {{ period_end(grain, 'period_start') }} < as_of.as_of_date as is_mature,
     dimension,
     dimension_value,
     orders_measured,
@@ -88,7 +88,7 @@ select
     lines_filled,
     units_ordered,
     units_filled,
-    {{ outcome_rates() }},
+    {{ outcome_rates() }}
 from by_dimension
 cross join as_of
 {%- endmacro %}

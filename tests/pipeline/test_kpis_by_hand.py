@@ -24,6 +24,7 @@ DBT = str(Path(sys.executable).with_name("dbt"))
 def dbt(args: list[str], work_db: Path, tmp_path: Path) -> subprocess.CompletedProcess:
     env = os.environ | {
         "ORDERPULSE_WORK_DB": str(work_db),
+        "ORDERPULSE_RAW_DIR": str(tmp_path / "raw"),
         "ORDERPULSE_AS_OF_DATE": AS_OF,
         "DBT_TARGET_PATH": str(tmp_path / "dbt-target"),
         "DBT_LOG_PATH": str(tmp_path / "dbt-logs"),
@@ -44,7 +45,7 @@ def marts(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection
     work_db = tmp_path / "work.duckdb"
     with duckdb.connect(str(work_db)) as conn:
         for entity in ENTITIES:
-            for load in load_entity(conn, landing, entity, run_id="hand"):
+            for load in load_entity(conn, landing, entity, run_id="hand", raw_dir=tmp_path / "raw"):
                 assert load.status == LOADED, load
                 assert load.rows_quarantined == 0, load
     # The full build: models, data tests and the unit tests of the edge cases.

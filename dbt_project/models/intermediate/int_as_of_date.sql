@@ -12,8 +12,8 @@ with latest_events as (
 select
     {% set as_of_date = env_var('ORDERPULSE_AS_OF_DATE', '') -%}
     {% if as_of_date -%}
-        max(cast('{{ as_of_date }}' as date)) as as_of_date,
+        max(cast('{{ as_of_date }}' as date)) as as_of_date
     {%- else -%}
-        cast(max(latest_event_at) as date) as as_of_date,
+        cast(max(latest_event_at) as date) as as_of_date
     {%- endif %}
 from latest_events

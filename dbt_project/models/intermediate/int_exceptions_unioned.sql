@@ -14,7 +14,7 @@ select
         when event_type = 'hold_placed' then 'hold_' || coalesce(reason_code, 'unknown')
         when event_type = 'cancelled' then 'cancelled_out_of_stock'
         else event_type
-    end as exception_type,
+    end as exception_type
 from order_events
 where
     event_type in ('hold_placed', 'payment_failed', 'address_corrected', 'backordered')
@@ -26,7 +26,7 @@ select
     event_at as exception_at,
     order_id,
     'wms' as exception_source,
-    event_type as exception_type,
+    event_type as exception_type
 from warehouse_events
 where event_type in ('short_pick', 'mis_pick', 'damaged_in_warehouse')
 
@@ -34,8 +34,8 @@ union all
 
 select
     event_at as exception_at,
-    cast(null as varchar) as order_id,
+    cast(null as {{ string_type() }}) as order_id,
     'carrier' as exception_source,
-    'carrier_' || coalesce(exception_code, 'unknown') as exception_type,
+    'carrier_' || coalesce(exception_code, 'unknown') as exception_type
 from tracking_events
 where status_code = 'exception'

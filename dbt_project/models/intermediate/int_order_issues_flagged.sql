@@ -29,8 +29,8 @@ issues as (
 
 select
     order_id,
-    bool_or(issue = 'damaged') as is_damaged,
-    bool_or(issue = 'inaccurate') as is_inaccurate,
+    {{ any_true("issue = 'damaged'") }} as is_damaged,
+    {{ any_true("issue = 'inaccurate'") }} as is_inaccurate
 from issues
 where order_id is not null
 group by order_id

@@ -20,7 +20,7 @@ shipment_lines_dated as (
             when shipments.delivered_date <= orders.promised_delivery_date
                 then shipment_lines.quantity_shipped
             else 0
-        end as quantity_delivered_by_due_date,
+        end as quantity_delivered_by_due_date
     from shipment_lines
     left join shipments
         on shipment_lines.shipment_id = shipments.shipment_id
@@ -33,7 +33,7 @@ shipped_by_line as (
         order_id,
         order_line_number,
         sum(quantity_shipped) as quantity_shipped,
-        sum(quantity_delivered_by_due_date) as quantity_delivered_by_due_date,
+        sum(quantity_delivered_by_due_date) as quantity_delivered_by_due_date
     from shipment_lines_dated
     where order_line_number is not null
     group by order_id, order_line_number
@@ -44,7 +44,7 @@ shipped_by_sku as (
         order_id,
         sku,
         sum(quantity_shipped) as quantity_shipped,
-        sum(quantity_delivered_by_due_date) as quantity_delivered_by_due_date,
+        sum(quantity_delivered_by_due_date) as quantity_delivered_by_due_date
     from shipment_lines_dated
     where order_line_number is null
     group by order_id, sku
@@ -59,7 +59,7 @@ filled as (
         coalesce(shipped_by_line.quantity_shipped, 0)
         + coalesce(shipped_by_sku.quantity_shipped, 0) as quantity_shipped,
         coalesce(shipped_by_line.quantity_delivered_by_due_date, 0)
-        + coalesce(shipped_by_sku.quantity_delivered_by_due_date, 0) as quantity_delivered_by_due_date,
+        + coalesce(shipped_by_sku.quantity_delivered_by_due_date, 0) as quantity_delivered_by_due_date
     from order_lines
     left join shipped_by_line
         on
@@ -75,5 +75,5 @@ select
     *,
     quantity_shipped >= quantity_ordered as is_filled,
     least(quantity_shipped, quantity_ordered) as units_filled,
-    quantity_delivered_by_due_date >= quantity_ordered as is_delivered_in_full_by_due_date,
+    quantity_delivered_by_due_date >= quantity_ordered as is_delivered_in_full_by_due_date
 from filled

@@ -8,7 +8,7 @@ tracking_summary as (
     select
         tracking_number,
         min(case when status_code = 'delivered' then event_at end) as delivered_at,
-        bool_or(coalesce(exception_code = 'damaged', false)) as has_damage_exception,
+        {{ any_true("coalesce(exception_code = 'damaged', false)") }} as has_damage_exception
     from tracking_events
     group by tracking_number
 )
@@ -23,7 +23,7 @@ select
     shipments.shipped_at,
     tracking_summary.delivered_at,
     cast(tracking_summary.delivered_at as date) as delivered_date,
-    coalesce(tracking_summary.has_damage_exception, false) as has_damage_exception,
+    coalesce(tracking_summary.has_damage_exception, false) as has_damage_exception
 from shipments
 left join tracking_summary
     on shipments.tracking_number = tracking_summary.tracking_number

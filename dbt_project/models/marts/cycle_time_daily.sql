@@ -18,7 +18,7 @@ with delivered_orders as (
         {{ microseconds_between(
             'coalesce(order_outcomes.last_hold_released_at, order_outcomes.ordered_at)',
             'order_outcomes.last_delivered_at'
-        ) }} as clean_cycle_time_microseconds,
+        ) }} as clean_cycle_time_microseconds
     from {{ ref('order_outcomes') }} as order_outcomes
     left join {{ ref('int_order_events_rolled_up') }} as events
         on order_outcomes.order_id = events.order_id
@@ -29,17 +29,17 @@ select
     delivery_date,
     count(*) as orders_delivered,
     {{ mean_hours('cycle_time_microseconds') }} as cycle_time_hours_mean,
-    percentile_cont(0.5) within group (order by cycle_time_hours) as cycle_time_hours_p50,
-    percentile_cont(0.9) within group (order by cycle_time_hours) as cycle_time_hours_p90,
+    {{ percentile_cont(0.5, 'cycle_time_hours') }} as cycle_time_hours_p50,
+    {{ percentile_cont(0.9, 'cycle_time_hours') }} as cycle_time_hours_p90,
     {{ mean_hours('order_to_ship_microseconds') }} as order_to_ship_hours_mean,
-    percentile_cont(0.5) within group (order by order_to_ship_hours) as order_to_ship_hours_p50,
-    percentile_cont(0.9) within group (order by order_to_ship_hours) as order_to_ship_hours_p90,
+    {{ percentile_cont(0.5, 'order_to_ship_hours') }} as order_to_ship_hours_p50,
+    {{ percentile_cont(0.9, 'order_to_ship_hours') }} as order_to_ship_hours_p90,
     {{ mean_hours('ship_to_deliver_microseconds') }} as ship_to_deliver_hours_mean,
-    percentile_cont(0.5) within group (order by ship_to_deliver_hours) as ship_to_deliver_hours_p50,
-    percentile_cont(0.9) within group (order by ship_to_deliver_hours) as ship_to_deliver_hours_p90,
+    {{ percentile_cont(0.5, 'ship_to_deliver_hours') }} as ship_to_deliver_hours_p50,
+    {{ percentile_cont(0.9, 'ship_to_deliver_hours') }} as ship_to_deliver_hours_p90,
     {{ mean_hours('hold_microseconds') }} as hold_hours_mean,
     {{ mean_hours('clean_cycle_time_microseconds') }} as clean_cycle_time_hours_mean,
-    percentile_cont(0.5) within group (order by clean_cycle_time_hours) as clean_cycle_time_hours_p50,
-    percentile_cont(0.9) within group (order by clean_cycle_time_hours) as clean_cycle_time_hours_p90,
+    {{ percentile_cont(0.5, 'clean_cycle_time_hours') }} as clean_cycle_time_hours_p50,
+    {{ percentile_cont(0.9, 'clean_cycle_time_hours') }} as clean_cycle_time_hours_p90
 from delivered_orders
 group by delivery_date

@@ -3,7 +3,7 @@ select
     cast(exception_at as date) as exception_date,
     exception_type,
     exception_source,
-    count(*) as exceptions,
+    count(*) as exceptions
 from {{ ref('int_exceptions_unioned') }}
 where exception_at is not null
-group by all
+group by cast(exception_at as date), exception_type, exception_source

@@ -2,7 +2,7 @@
 with counts as (
     select
         due_date,
-        {{ outcome_counts() }},
+        {{ outcome_counts() }}
     from {{ ref('order_outcomes') }}
     where measured
     group by due_date
@@ -10,5 +10,5 @@ with counts as (
 
 select
     *,
-    {{ outcome_rates() }},
+    {{ outcome_rates() }}
 from counts

@@ -7,7 +7,7 @@ buckets as (
         age_buckets.age_bucket,
         age_buckets.bucket_order,
         age_buckets.min_age_days,
-        age_buckets.max_age_days,
+        age_buckets.max_age_days
     from (
         values
         ('0-2', 1, 0, 2),
@@ -21,7 +21,7 @@ buckets as (
 open_orders as (
     select
         order_outcomes.order_id,
-        {{ dbt.datediff('cast(order_outcomes.ordered_at as date)', 'as_of.as_of_date', 'day') }} as age_days,
+        {{ days_between('cast(order_outcomes.ordered_at as date)', 'as_of.as_of_date') }} as age_days
     from {{ ref('order_outcomes') }} as order_outcomes
     cross join as_of
     left join {{ ref('int_order_events_rolled_up') }} as events
@@ -37,7 +37,7 @@ select
     as_of.as_of_date,
     buckets.age_bucket,
     buckets.bucket_order,
-    count(open_orders.order_id) as open_orders,
+    count(open_orders.order_id) as open_orders
 from buckets
 cross join as_of
 left join open_orders

@@ -10,8 +10,8 @@ lines as (
         count(case when is_filled then 1 end) as lines_filled,
         sum(quantity_ordered) as units_ordered,
         sum(units_filled) as units_filled,
-        bool_and(is_filled) as every_line_filled,
-        bool_and(is_delivered_in_full_by_due_date) as every_line_delivered_by_due_date,
+        {{ every_true('is_filled') }} as every_line_filled,
+        {{ every_true('is_delivered_in_full_by_due_date') }} as every_line_delivered_by_due_date
     from {{ ref('int_order_lines_filled') }}
     group by order_id
 ),
@@ -23,15 +23,31 @@ shipments as (
         count(delivered_at) as delivered_shipment_count,
         min(shipped_at) as first_shipped_at,
         max(shipped_at) as last_shipped_at,
-        max(delivered_at) as last_delivered_at,
-        -- The order's warehouse and carrier for rollups: those of its first shipment, taken
-        -- together from one row. Parcels of a split order often leave in the same minute: the
-        -- lower shipment id breaks the tie, so reruns agree.
-        arg_min(
-            { 'warehouse_id': warehouse_id, 'carrier': carrier }, (shipped_at, shipment_id)
-        ) filter (where shipped_at is not null) as first_shipment,
+        max(delivered_at) as last_delivered_at
     from {{ ref('int_shipments_delivered') }}
     group by order_id
+),
+
+-- The order's warehouse and carrier for rollups: those of its first shipped shipment, taken
+-- together from one row. Parcels of a split order often leave in the same minute: the
+-- lower shipment id breaks the tie, so reruns agree.
+shipments_in_shipping_order as (
+    select
+        order_id,
+        warehouse_id,
+        carrier,
+        row_number() over (partition by order_id order by shipped_at, shipment_id) as shipping_rank
+    from {{ ref('int_shipments_delivered') }}
+    where shipped_at is not null
+),
+
+first_shipments as (
+    select
+        order_id,
+        warehouse_id,
+        carrier
+    from shipments_in_shipping_order
+    where shipping_rank = 1
 ),
 
 events as (select * from {{ ref('int_order_events_rolled_up') }}),
@@ -65,14 +81,15 @@ joined as (
         shipments.first_shipped_at,
         shipments.last_shipped_at,
         shipments.last_delivered_at,
-        shipments.first_shipment.warehouse_id as primary_warehouse_id,
-        shipments.first_shipment.carrier as primary_carrier,
+        first_shipments.warehouse_id as primary_warehouse_id,
+        first_shipments.carrier as primary_carrier,
         coalesce(issues.is_damaged, false) as damaged,
-        coalesce(issues.is_inaccurate, false) as inaccurate,
+        coalesce(issues.is_inaccurate, false) as inaccurate
     from orders
     cross join as_of
     left join lines on orders.order_id = lines.order_id
     left join shipments on orders.order_id = shipments.order_id
+    left join first_shipments on orders.order_id = first_shipments.order_id
     left join events on orders.order_id = events.order_id
     left join issues on orders.order_id = issues.order_id
 ),
@@ -81,7 +98,7 @@ flagged as (
     select
         *,
         shipment_count > 0 and delivered_shipment_count = shipment_count as fully_delivered,
-        not excused and coalesce(due_date < as_of_date, false) as measured,
+        not excused and coalesce(due_date < as_of_date, false) as measured
     from joined
 )
 
@@ -137,5 +154,5 @@ select
     case
         when fully_delivered
             then {{ hours_between('coalesce(last_hold_released_at, ordered_at)', 'last_delivered_at') }}
-    end as clean_cycle_time_hours,
+    end as clean_cycle_time_hours
 from flagged

@@ -4,6 +4,6 @@ select
     reason_code,
     count(*) as return_lines,
     sum(quantity_returned) as units_returned,
-    coalesce(sum(refund_amount), 0) as refund_amount,
+    coalesce(sum(refund_amount), 0) as refund_amount
 from {{ ref('stg_returns__return_lines') }}
-group by all
+group by cast(requested_at as date), reason_code

@@ -1,14 +1,20 @@
 with source as (select * from {{ source('carrier', 'tracking_events') }}),
 
-one_copy as (
-    select *
+ranked as (
+    select
+        *,
+        -- The four key columns identify an event; exception_code is null for most
+        -- statuses, and partitioning treats nulls as equal, as the key needs.
+        row_number() over (
+            partition by tracking_number, event_at, status_code, exception_code
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    -- The four key columns identify an event; exception_code is null for most
-    -- statuses, and partitioning treats nulls as equal, as the key needs.
-    qualify row_number() over (
-        partition by tracking_number, event_at, status_code, exception_code
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+one_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -21,7 +27,7 @@ renamed as (
         exception_code,
         location,
         ---------- timestamps (UTC)
-        event_at,
+        event_at
     from one_copy
 )
 

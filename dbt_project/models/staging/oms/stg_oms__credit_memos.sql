@@ -1,12 +1,18 @@
 with source as (select * from {{ source('oms', 'credit_memos') }}),
 
-one_copy as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by credit_memo_id
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    qualify row_number() over (
-        partition by credit_memo_id
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+one_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -20,7 +26,7 @@ renamed as (
         ---------- amounts
         amount,
         ---------- timestamps (UTC)
-        issued_at,
+        issued_at
     from one_copy
 )
 

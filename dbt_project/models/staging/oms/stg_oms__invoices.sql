@@ -1,12 +1,18 @@
 with source as (select * from {{ source('oms', 'invoices') }}),
 
-one_copy as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by invoice_id
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    qualify row_number() over (
-        partition by invoice_id
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+one_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -18,7 +24,7 @@ renamed as (
         amount,
         currency,
         ---------- timestamps (UTC)
-        invoiced_at,
+        invoiced_at
     from one_copy
 )
 

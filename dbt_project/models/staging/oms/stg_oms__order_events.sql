@@ -1,13 +1,19 @@
 with source as (select * from {{ source('oms', 'order_events') }}),
 
-one_copy as (
-    select *
+ranked as (
+    select
+        *,
+        -- Append-only: a resent event keeps one copy, the latest landed.
+        row_number() over (
+            partition by event_id
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    -- Append-only: a resent event keeps one copy, the latest landed.
-    qualify row_number() over (
-        partition by event_id
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+one_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -19,7 +25,7 @@ renamed as (
         event_type,
         reason_code,
         ---------- timestamps (UTC)
-        event_at,
+        event_at
     from one_copy
 )
 

@@ -1,13 +1,19 @@
 with source as (select * from {{ source('oms', 'order_lines') }}),
 
-latest_version as (
-    select *
+ranked as (
+    select
+        *,
+        -- Latest updated_at wins; a tie goes to the later-landed file, then the later row.
+        row_number() over (
+            partition by order_id, line_number
+            order by updated_at desc nulls last, _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    -- Latest updated_at wins; a tie goes to the later-landed file, then the later row.
-    qualify row_number() over (
-        partition by order_id, line_number
-        order by updated_at desc nulls last, _file_seq desc, _row_number desc
-    ) = 1
+),
+
+latest_version as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -20,7 +26,7 @@ renamed as (
         quantity_ordered,
         unit_price,
         ---------- timestamps (UTC)
-        updated_at,
+        updated_at
     from latest_version
 )
 

@@ -1,13 +1,19 @@
 with source as (select * from {{ source('oms', 'orders') }}),
 
-latest_version as (
-    select *
+ranked as (
+    select
+        *,
+        -- Latest updated_at wins; a tie goes to the later-landed file, then the later row.
+        row_number() over (
+            partition by order_id
+            order by updated_at desc nulls last, _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    -- Latest updated_at wins; a tie goes to the later-landed file, then the later row.
-    qualify row_number() over (
-        partition by order_id
-        order by updated_at desc nulls last, _file_seq desc, _row_number desc
-    ) = 1
+),
+
+latest_version as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -27,7 +33,7 @@ renamed as (
         ordered_at,
         promised_ship_at,
         promised_delivery_date,
-        updated_at,
+        updated_at
     from latest_version
 )
 

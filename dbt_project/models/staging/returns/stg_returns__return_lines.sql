@@ -1,13 +1,19 @@
 with source as (select * from {{ source('returns', 'return_lines') }}),
 
-latest_copy as (
-    select *
+ranked as (
+    select
+        *,
+        -- A return line is resent as it progresses (received, refunded): the latest landed wins.
+        row_number() over (
+            partition by rma_id, line_number
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    -- A return line is resent as it progresses (received, refunded): the latest landed wins.
-    qualify row_number() over (
-        partition by rma_id, line_number
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+latest_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -25,7 +31,7 @@ renamed as (
         refund_amount,
         ---------- timestamps (UTC)
         requested_at,
-        received_at,
+        received_at
     from latest_copy
 )
 

@@ -1,12 +1,18 @@
 with source as (select * from {{ source('wms', 'shipment_lines') }}),
 
-one_copy as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by shipment_id, line_number
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    qualify row_number() over (
-        partition by shipment_id, line_number
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+one_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -18,7 +24,7 @@ renamed as (
         order_line_number,
         sku,
         ---------- quantities
-        quantity_shipped,
+        quantity_shipped
     from one_copy
 )
 

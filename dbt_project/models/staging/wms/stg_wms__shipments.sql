@@ -1,12 +1,18 @@
 with source as (select * from {{ source('wms', 'shipments') }}),
 
-one_copy as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by shipment_id
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    qualify row_number() over (
-        partition by shipment_id
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+one_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -20,7 +26,7 @@ renamed as (
         carrier,
         service_level,
         ---------- timestamps (UTC)
-        shipped_at,
+        shipped_at
     from one_copy
 )
 

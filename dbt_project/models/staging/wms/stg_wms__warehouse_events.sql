@@ -1,12 +1,18 @@
 with source as (select * from {{ source('wms', 'warehouse_events') }}),
 
-one_copy as (
-    select *
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by event_id
+            order by _file_seq desc, _row_number desc
+        ) as copy_rank
     from source
-    qualify row_number() over (
-        partition by event_id
-        order by _file_seq desc, _row_number desc
-    ) = 1
+),
+
+one_copy as (
+    select * from ranked
+    where copy_rank = 1
 ),
 
 renamed as (
@@ -20,7 +26,7 @@ renamed as (
         event_type,
         quantity,
         ---------- timestamps (UTC)
-        event_at,
+        event_at
     from one_copy
 )
 
