@@ -1,5 +1,5 @@
--- One row per age bucket: orders still open at the as-of date (not cancelled, not
--- closed, not fully delivered, ordered on or before the as-of date), by age in days.
+-- One row per age bucket: the orders still open at the as-of date (open_orders: not cancelled,
+-- not closed, not fully delivered, ordered on or before the as-of date), by age in days.
 with as_of as (select as_of_date from {{ ref('int_as_of_date') }}),
 
 buckets as (
@@ -18,20 +18,8 @@ buckets as (
     ) as age_buckets (age_bucket, bucket_order, min_age_days, max_age_days)
 ),
 
-open_orders as (
-    select
-        order_outcomes.order_id,
-        {{ days_between('cast(order_outcomes.ordered_at as date)', 'as_of.as_of_date') }} as age_days
-    from {{ ref('order_outcomes') }} as order_outcomes
-    cross join as_of
-    left join {{ ref('int_order_events_rolled_up') }} as events
-        on order_outcomes.order_id = events.order_id
-    where
-        not order_outcomes.cancelled
-        and not order_outcomes.fully_delivered
-        and not coalesce(events.is_closed, false)
-        and cast(order_outcomes.ordered_at as date) <= as_of.as_of_date
-)
+-- The open orders are defined once, in open_orders: here they are only counted by age.
+open_orders as (select order_id, age_days from {{ ref('open_orders') }})
 
 select
     as_of.as_of_date,

@@ -52,7 +52,7 @@ open_orders as (
         coalesce(events.is_backordered, false) and not order_outcomes.shipped_complete as is_backordered,
         coalesce(order_outcomes.due_date < as_of.as_of_date, false) as is_past_due,
         as_of.as_of_date,
-        {{ dbt.datediff('cast(order_outcomes.ordered_at as date)', 'as_of.as_of_date', 'day') }} as age_days
+        {{ days_between('cast(order_outcomes.ordered_at as date)', 'as_of.as_of_date') }} as age_days
     from {{ ref('order_outcomes') }} as order_outcomes
     cross join as_of
     left join events on order_outcomes.order_id = events.order_id
