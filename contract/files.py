@@ -41,6 +41,15 @@ def _not_money(value: object) -> str:
     raise TypeError(f"money must be a Decimal, an int or decimal text, not {type(value).__name__} {value!r}")
 
 
+def fsync_path(path: Path) -> None:
+    """Flush a file's (or a folder's, after a rename in it) data to disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def land_csv_atomically(target: Path, header: Sequence[str], rows: Iterable[Sequence[object]]) -> Path:
     """Write a CSV as `<target>.tmp`, sync it and rename it to `target` (never half a file)."""
     target.parent.mkdir(parents=True, exist_ok=True)

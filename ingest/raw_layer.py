@@ -27,6 +27,7 @@ from pathlib import Path
 import duckdb
 
 from contract import Entity
+from contract.files import fsync_path
 
 PART_FILE = "part.parquet"
 SCHEMA_LOAD = 0  # the empty load that carries the columns
@@ -91,7 +92,7 @@ def _write_schema_load(conn: duckdb.DuckDBPyConnection, folder: Path, entity: En
     try:
         select = f"select {_columns(conn, entity)} from raw.{entity.table} limit 0"
         conn.execute(f"copy ({select}) to '{_escape(writing)}' (format parquet)")
-        _fsync(writing)
+        fsync_path(writing)
         os.replace(writing, target / PART_FILE)  # a file rename: atomic, replaces the old one
     finally:
         writing.unlink(missing_ok=True)
@@ -115,9 +116,9 @@ def _write_loads(conn: duckdb.DuckDBPyConnection, folder: Path, entity: Entity, 
             if len(files) != 1:
                 raise RuntimeError(f"expected one Parquet file in {written}, found {len(files)}")
             files[0].rename(written / PART_FILE)
-            _fsync(written / PART_FILE)
+            fsync_path(written / PART_FILE)
             written.rename(folder / f"{LOAD_PREFIX}{load}")  # the whole load appears at once
-        _fsync(folder)
+        fsync_path(folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -135,11 +136,3 @@ def _table_columns(conn: duckdb.DuckDBPyConnection, entity: Entity) -> list[str]
 
 def _escape(path: Path) -> str:
     return str(path).replace("'", "''")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -16,6 +16,7 @@ from pathlib import Path
 import duckdb
 
 from alerts.store import ensure_tables as ensure_alert_tables
+from contract.files import fsync_path
 from ingest.report import mark_published
 from orderpulse.config import load_settings
 from warehouse import personal
@@ -146,9 +147,9 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
         as_of_date = _write_run_info(conn, run_id, landing_dir)
         _comment_pipeline_tables(conn)
         conn.execute("detach published")  # checkpoints: the file is complete on its own, no .wal
-        _fsync(staging_file)
+        fsync_path(staging_file)
         os.replace(staging_file, paths.published)
-        _fsync(paths.published.parent)
+        fsync_path(paths.published.parent)
         # Only now are the loaded files published: the next run's checks start after them.
         mark_published(conn, run_id)
     finally:
@@ -230,11 +231,3 @@ def _comment_pseudonyms(conn: duckdb.DuckDBPyConnection, sources: dict[str, str]
 
 def _escape(value: object) -> str:
     return str(value).replace("'", "''")
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
