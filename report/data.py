@@ -25,15 +25,8 @@ from dashboards import queries  # noqa: E402
 Grain = queries.Grain
 FAILURE_CAUSES_TABLES = {"week": "failure_causes_weekly", "month": "failure_causes_monthly"}
 KPI_TABLES = {"week": "kpi_weekly", "month": "kpi_monthly"}
-# Of kpis.md's "Why orders fail", in its order of precedence.
-FAILURE_CAUSES = (
-    "not_shipped",
-    "short_shipped",
-    "late_from_warehouse",
-    "late_in_transit",
-    "damaged",
-    "inaccurate",
-)
+# Of kpis.md's "Why orders fail", in its order of precedence (the dashboard's one list).
+FAILURE_CAUSES = queries.FAILURE_CAUSES
 
 
 class NoMaturePeriod(Exception):
@@ -57,6 +50,9 @@ class ReportData:
     ledger: pd.DataFrame  # load_ledger by status
     quality: pd.DataFrame  # data-quality results of the latest run
     alerts: pd.DataFrame | None  # active alerts, None when the warehouse has no alerts table
+    # Days of the period whose data failed a data check (suspect_days), so that nobody reads a feed
+    # outage as an operational failure.
+    suspect: pd.DataFrame
 
     @property
     def period_start(self) -> dt.date:
@@ -130,7 +126,14 @@ def read_report_data(warehouse_path: Path, grain: Grain) -> ReportData:
         ),
         quality=queries.latest_quality_results.__wrapped__(warehouse),
         alerts=queries.active_alerts.__wrapped__(warehouse) if "alerts" in tables else None,
+        suspect=_in_period(queries.suspect_days.__wrapped__(warehouse), current),
     )
+
+
+def _in_period(suspect: pd.DataFrame, current: pd.Series) -> pd.DataFrame:
+    days = pd.to_datetime(suspect["day"])
+    start, end = pd.Timestamp(current["period_start"]), pd.Timestamp(current["period_end"])
+    return suspect[(days >= start) & (days <= end)]
 
 
 def _failure_causes(frame, tables, grain, start, previous_start, current, previous):

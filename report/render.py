@@ -281,6 +281,18 @@ def quality_summary(data: ReportData) -> dict:
         "failed_count": len(failed),
         "blocking_count": len(blocking),
         "state": "clean" if failed.empty else ("blocked" if not blocking.empty else "warnings"),
+        "suspect": [
+            {
+                "day": pd.Timestamp(row["day"]).date().isoformat(),
+                "slice": "all"
+                if row["slice_dimension"] == "all"
+                else f"{row['slice_dimension']} {row['slice_value']}",
+                "check": row["check_name"],
+                "reason": row["reason"],
+            }
+            for _, row in data.suspect.head(20).iterrows()
+        ],
+        "suspect_count": len(data.suspect),
     }
 
 

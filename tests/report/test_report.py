@@ -280,3 +280,35 @@ def test_a_file_that_is_not_a_published_warehouse_is_one_line_exit_2(tmp_path: P
         f"orderpulse: error: {empty} is not a published warehouse of this version"
     )
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_suspect_days_of_the_period_are_named_in_the_report_and_others_are_not(warehouse: Path):
+    import dataclasses
+
+    import pandas as pd
+
+    from report.data import read_report_data
+    from report.render import render_html
+
+    data = read_report_data(warehouse, "week")
+    assert data.suspect.empty  # the clean landing raised no data check
+    assert 'id="suspect-days"' not in render_html(data, dt.datetime(2026, 12, 4))
+
+    inside, outside = data.period_start, data.period_start - dt.timedelta(days=30)
+    rows = pd.DataFrame(
+        {
+            "day": [inside, outside],
+            "slice_dimension": ["warehouse", "warehouse"],
+            "slice_value": ["WH-INSIDE", "WH-OUTSIDE"],
+            "check_name": ["shipments_per_warehouse", "shipments_per_warehouse"],
+            "severity": ["warn", "warn"],
+            "reason": ["shipments far below the same weekday's baseline", "old"],
+        }
+    )
+    from report.data import _in_period
+
+    html = render_html(
+        dataclasses.replace(data, suspect=_in_period(rows, data.current)), dt.datetime(2026, 12, 4)
+    )
+    assert 'id="suspect-days"' in html
+    assert "warehouse WH-INSIDE" in html and "WH-OUTSIDE" not in html
