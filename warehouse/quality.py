@@ -41,8 +41,8 @@ ADDED_COLUMNS = {
 TABLE_COMMENTS = {
     "data_quality_results": "One row per check per run: each Great Expectations expectation per entity, and each "
     "data check across entities and time (overall, slice all, and one row per failing slice).",
-    "suspect_days": "Days and slices whose data failed a data check in the latest run: their KPIs may show a "
-    "broken feed rather than the operation. Grain: day, slice_dimension, slice_value, check_name.",
+    "suspect_days": "One row per day, slice (slice_dimension, slice_value) and data check that failed in the "
+    "latest run: the KPIs of those days may show a broken feed rather than the operation.",
 }
 COLUMN_COMMENTS = {
     ("data_quality_results", "check_name"): "Name of the check (the GX expectation type for load checks).",

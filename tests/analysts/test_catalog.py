@@ -118,7 +118,7 @@ def test_the_catalog_traces_each_mart_back_to_its_landing_folders(analyst_wareho
     outcomes = tables["order_outcomes"].lineage
     assert "<landing>/oms/orders/" in outcomes["landing files"]
     assert "<landing>/carrier/tracking_events/" in outcomes["landing files"]
-    assert "raw.oms__orders" in outcomes["raw tables"]
+    assert "raw_layer.oms__orders" in outcomes["raw tables"]  # the Parquet raw layer both engines read
     assert "stg_oms__orders" in outcomes["staging"]
     assert "int_order_lines_filled" in outcomes["intermediate"]
     assert tables["kpi_daily"].lineage["marts"] == ["order_outcomes"]
