@@ -64,6 +64,17 @@ _READS = [
 )
 def data_checks(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     config = load_check_config(warehouse.data_checks_path)
+    if warehouse.engine == "spark":
+        # The checks read the staging tables in the work database; on Spark they are Parquet tables.
+        from orchestration.dbt_models import DBT_PROJECT
+        from warehouse.spark_marts import import_spark_tables
+
+        import_spark_tables(
+            warehouse.paths.work_db,
+            warehouse.paths.spark_warehouse_dir,
+            DBT_PROJECT.manifest_path,
+            schemas=("staging",),
+        )
     with closing(warehouse.connect_work_db()) as conn:
         report = run_feed_checks(conn, config)
         record_feed_checks(conn, context.run.run_id, report)

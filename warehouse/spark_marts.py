@@ -21,10 +21,13 @@ from warehouse.publish import MARTS_SCHEMA
 AS_OF_MODEL = ("intermediate", "int_as_of_date")
 
 
-def import_spark_tables(work_db: Path, spark_warehouse: Path, manifest_path: Path) -> list[str]:
-    """Replace the work database's marts by Spark's; returns the tables imported (schema.name)."""
+def import_spark_tables(
+    work_db: Path, spark_warehouse: Path, manifest_path: Path, schemas: tuple[str, ...] = (MARTS_SCHEMA,)
+) -> list[str]:
+    """Replace the work database's tables of these schemas (the marts by default) by Spark's, with the
+    run's as-of date; returns the tables imported (schema.name)."""
     models = _models(manifest_path)
-    wanted = [(schema, name) for schema, name in models if schema == MARTS_SCHEMA] + [AS_OF_MODEL]
+    wanted = [(schema, name) for schema, name in models if schema in schemas] + [AS_OF_MODEL]
     conn = duckdb.connect(str(work_db))
     try:
         imported = []

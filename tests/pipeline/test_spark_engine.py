@@ -31,7 +31,16 @@ ENGINES = ("duckdb", "spark")
 FLOAT_TOLERANCE = 1e-12
 GENERATED_ORDERS = 300
 # Columns that say when or by which run, not what was computed.
-RUN_COLUMNS = {"loaded_at", "run_id", "quarantined_at", "published_at", "landing_dir", "checked_at"}
+RUN_COLUMNS = {
+    "loaded_at",
+    "run_id",
+    "quarantined_at",
+    "published_at",
+    "landing_dir",
+    "checked_at",
+    "first_fired_at",  # alerts: when a breach was first found and last judged
+    "last_evaluated_at",
+}
 # The load checks' details quote bounds taken from the clock (no event in the future): they
 # differ between two runs of the same engine too. The checks' outcomes are still compared.
 RUN_COLUMNS_OF_TABLE = {"data_quality_results": {"details"}}
