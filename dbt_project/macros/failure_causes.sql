@@ -42,9 +42,8 @@ by_dimension as (
 
 select
     by_dimension.period_start,
-    cast({{ dbt.dateadd('day', -1, dbt.dateadd(grain, 1, 'by_dimension.period_start')) }} as date) as period_end,
-    cast({{ dbt.dateadd('day', -1, dbt.dateadd(grain, 1, 'by_dimension.period_start')) }} as date)
-    < as_of.as_of_date as is_mature,
+    {{ period_end(grain, 'by_dimension.period_start') }} as period_end,
+    {{ period_end(grain, 'by_dimension.period_start') }} < as_of.as_of_date as is_mature,
     by_dimension.dimension,
     by_dimension.dimension_value,
     by_dimension.orders_measured,

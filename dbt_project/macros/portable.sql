@@ -89,3 +89,23 @@
 {% macro spark__string_type() -%}
     string
 {%- endmacro %}
+
+{#- The first day of the week or month before the one that starts on period_start (a date). -#}
+{% macro previous_period_start(grain, period_start) -%}
+    {{ return(adapter.dispatch('previous_period_start')(grain, period_start)) }}
+{%- endmacro %}
+
+{% macro default__previous_period_start(grain, period_start) -%}
+    cast({{ dbt.dateadd(grain, -1, period_start) }} as date)
+{%- endmacro %}
+
+{#- dbt-spark's dateadd goes through unix timestamps and comes back null for a date here. -#}
+{% macro spark__previous_period_start(grain, period_start) -%}
+    {%- if grain == 'week' -%}
+        date_sub({{ period_start }}, 7)
+    {%- elif grain == 'month' -%}
+        add_months({{ period_start }}, -1)
+    {%- else -%}
+        {{ exceptions.raise_compiler_error("previous_period_start: week or month, not " ~ grain) }}
+    {%- endif -%}
+{%- endmacro %}

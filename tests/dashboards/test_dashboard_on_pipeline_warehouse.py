@@ -79,6 +79,8 @@ def run_every_query(warehouse: queries.Warehouse, order_id: str) -> dict[str, in
     call("load_ledger")
     call("quarantined_rows", 10)
     call("latest_quality_results")
+    call("latest_data_checks")  # one row per data check across entities and time, slice 'all'
+    call("suspect_days")  # empty: the generated landing is clean
     call("active_alerts")  # the shipped alert rules find breaches in the generated weeks
     for grain in ("week", "month"):
         call("scorecard", grain)
@@ -113,11 +115,13 @@ def test_every_query_runs_on_the_marts_the_pipeline_builds(pipeline_warehouse):
     called = {call.split("(")[0] for call in rows}
     assert called == query_functions(), "a query of queries.py is not run against the pipeline's warehouse"
     # The calls reach data, so a filter on a renamed or retyped column would show as an empty answer
-    # (a clean landing quarantines nothing; some cause or filter may match no order).
+    # (a clean landing quarantines nothing and has no suspect day; some cause or filter may match no
+    # order).
     empty = [
         call
         for call, count in rows.items()
-        if count == 0 and not call.startswith(("failed_orders", "open_orders", "quarantined_rows"))
+        if count == 0
+        and not call.startswith(("failed_orders", "open_orders", "quarantined_rows", "suspect_days"))
     ]
     assert empty == [], empty
     assert any(count > 0 for call, count in rows.items() if call.startswith("failed_orders"))

@@ -58,12 +58,12 @@ select
         when
             periods.grain = 'week'
             and periods.period_start
-            = cast({{ dbt.dateadd('week', -1, 'latest_mature.period_start') }} as date)
+            = {{ previous_period_start('week', 'latest_mature.period_start') }}
             then 'previous'
         when
             periods.grain = 'month'
             and periods.period_start
-            = cast({{ dbt.dateadd('month', -1, 'latest_mature.period_start') }} as date)
+            = {{ previous_period_start('month', 'latest_mature.period_start') }}
             then 'previous'
     end as scorecard_role,
     exceptions.exceptions,
