@@ -38,13 +38,18 @@ def test_a_simulated_quarter_raises_no_alarm(tmp_path: Path):
     config = tmp_path / "checks.toml"
     config.write_text(DEFAULT_CONFIG_PATH.read_text().replace("grace_hours = 48.0", "grace_hours = 0.0"))
     warehouse = tmp_path / "warehouse.duckdb"
+    # KPI alerts (a KPI threshold breach, not a data check) print warnings too: this run judges the
+    # data checks alone (tests/alerts covers alerts).
+    no_alert_rules = tmp_path / "no_alert_rules.yml"
+    no_alert_rules.write_text("rules: []\n")
     result = orderpulse(
         "run",
         "--landing",
         str(tmp_path / "landing"),
         "--warehouse",
         str(warehouse),
-        env=os.environ | {"ORDERPULSE_DATA_CHECKS": str(config)},
+        env=os.environ
+        | {"ORDERPULSE_DATA_CHECKS": str(config), "ORDERPULSE_ALERT_RULES": str(no_alert_rules)},
     )
     assert "Warning" not in result.stdout, result.stdout
     with duckdb.connect(str(warehouse), read_only=True) as conn:
