@@ -78,7 +78,12 @@ def published(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     write_landing(landing, orders=GENERATED_ORDERS, days=10, start=dt.date(2024, 1, 3), file_format="mixed")
     _land_resends_and_stale_versions(landing)
     write_hand_landing(landing)
-    env = os.environ | {"DBT_LOG_PATH": str(tmp_path / "dbt-logs")}
+    # One pseudonym key for both runs: without one, each warehouse draws its own, and the published
+    # customer ids could not be compared.
+    env = os.environ | {
+        "DBT_LOG_PATH": str(tmp_path / "dbt-logs"),
+        "ORDERPULSE_PSEUDONYM_KEY": "engines-test-key",
+    }
     runs = {
         engine: subprocess.Popen(
             [
