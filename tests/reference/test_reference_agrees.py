@@ -651,7 +651,10 @@ def run_pipeline(landing: Path, warehouse: Path, as_of: dt.date | None) -> subpr
     args = [ORDERPULSE, "run", "--landing", str(landing), "--warehouse", str(warehouse)]
     if as_of is not None:
         args += ["--as-of", as_of.isoformat()]
-    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=600, cwd=REPO)
+    # One pseudonym key for every run: the published customer ids of two runs (SQLite and PostgreSQL
+    # core, say) compare only under the same key; without one, each warehouse draws its own.
+    env = os.environ | {"ORDERPULSE_PSEUDONYM_KEY": "reference-test-key"}
+    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=600, cwd=REPO, env=env)
 
 
 @pytest.fixture(scope="module")
