@@ -51,7 +51,9 @@ test: $(STAMP)
 	bash scripts/ensure_chromium.sh
 	bash scripts/ensure_tmux.sh
 	$(MAKE) lint
-	$(BIN)/pytest
+	# One worker per core, a test file per worker: most tests wait on a subprocess (orderpulse run,
+	# dbt, a browser) that leaves the other core idle. Files keep their module fixtures to themselves.
+	$(BIN)/pytest -n auto --dist loadfile --durations=30
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.pipeline --orders $${ORDERS:-1000000}
