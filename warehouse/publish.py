@@ -68,22 +68,6 @@ PIPELINE_TABLE_DOCS = {
             "run_id": "The run that rejected it.",
         },
     ),
-    "data_quality_results": (
-        "One row per expectation per entity per run: the Great Expectations checks on each load.",
-        {
-            "checked_at": "When the check ran (UTC).",
-            "run_id": "The run that ran it.",
-            "entity": "Contract entity checked.",
-            "suite": "Expectation suite (<entity>__<purpose>).",
-            "expectation": "The expectation's type.",
-            "column_name": "The column checked; null for table-level expectations.",
-            "passed": "The expectation held.",
-            "blocking": "A failure stops the publish.",
-            "unexpected_count": "Rows that failed it.",
-            "element_count": "Rows checked.",
-            "details": "Details of a failure, as JSON.",
-        },
-    ),
     "run_info": (
         "One row: the run that published this file.",
         {

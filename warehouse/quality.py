@@ -44,7 +44,25 @@ TABLE_COMMENTS = {
     "suspect_days": "One row per day, slice (slice_dimension, slice_value) and data check that failed in the "
     "latest run: the KPIs of those days may show a broken feed rather than the operation.",
 }
+# The one description of these tables: publish copies the work database's comments.
 COLUMN_COMMENTS = {
+    ("data_quality_results", "checked_at"): "When the check ran (UTC).",
+    ("data_quality_results", "run_id"): "The run that ran it.",
+    (
+        "data_quality_results",
+        "entity",
+    ): "Contract entity checked; for data checks across entities, the one judged.",
+    (
+        "data_quality_results",
+        "suite",
+    ): "Expectation suite (<entity>__<purpose>) of a load check, or a data check's family.",
+    ("data_quality_results", "expectation"): "The expectation's type (load checks) or the data check's name.",
+    ("data_quality_results", "column_name"): "The column checked; null for table-level checks.",
+    ("data_quality_results", "passed"): "The check held.",
+    ("data_quality_results", "blocking"): "A failure stops the publish.",
+    ("data_quality_results", "unexpected_count"): "Rows (or days) that failed it.",
+    ("data_quality_results", "element_count"): "Rows (or days) judged.",
+    ("data_quality_results", "details"): "Details of a failure: JSON for load checks, words for data checks.",
     ("data_quality_results", "check_name"): "Name of the check (the GX expectation type for load checks).",
     ("data_quality_results", "severity"): "warn (reported, the run publishes) or block (the run stops).",
     ("data_quality_results", "slice_dimension"): "What the row is about: all, or the dimension of a failing "

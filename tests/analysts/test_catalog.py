@@ -107,7 +107,7 @@ def test_every_published_table_and_column_is_in_the_catalog_with_its_type_and_de
         assert set(columns) == set(table["columns"]), name
         for column, (data_type, comment) in table["columns"].items():
             assert comment, (
-                f"{name}.{column} has no description (add it to the dbt docs or PIPELINE_TABLE_DOCS)"
+                f"{name}.{column} has no description (add it to the dbt docs, PIPELINE_TABLE_DOCS or warehouse/quality.py)"
             )
             assert columns[column][1:] == [data_type, " ".join(comment.split())], f"{name}.{column}"
 
