@@ -64,10 +64,15 @@ if timeline.empty:
 else:
     st.plotly_chart(charts.order_timeline(timeline, order_id), key="lookup_timeline")
     st.dataframe(
-        timeline,
+        # Most OMS events carry no reason: an empty cell reads better than "None".
+        timeline.fillna({"detail": ""}),
         hide_index=True,
         key="lookup_events",
         column_config={
-            "event_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss")
+            "event_at": st.column_config.DatetimeColumn("When (UTC)", format="YYYY-MM-DD HH:mm:ss"),
+            "event_source": st.column_config.TextColumn("Source"),
+            "event_type": st.column_config.TextColumn("Event"),
+            "detail": st.column_config.TextColumn("Detail"),
+            "reference_id": st.column_config.TextColumn("Reference"),
         },
     )

@@ -106,6 +106,8 @@ def test_order_lookup_tells_the_story_of_the_order_in_the_link(warehouse_env):
     assert list(lines["sku"]) == ["SKU-A", "SKU-B"]
     assert list(events["event_type"])[:2] == ["ordered", "hold_placed"]
     assert len(events) == 8
+    # An event without a detail (hold_released, allocated) shows an empty cell, not "None".
+    assert list(events["detail"])[1:4] == ["credit", "", ""]
     [timeline] = chart_specs(app)
     assert {trace["name"] for trace in timeline["data"]} == {"oms", "wms", "carrier", "billing"}
 
