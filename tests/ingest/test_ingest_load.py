@@ -5,40 +5,17 @@ from __future__ import annotations
 import datetime as dt
 import json
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pytest
+from order_files import ORDER_HEADER, ORDERS, land, order_row
 
 from contract import ENTITIES_BY_PATH
 from ingest.load import DUPLICATE, LOADED, QUARANTINED, load_entity, record_stray_files
 
-ORDERS = ENTITIES_BY_PATH[("oms", "orders")]
 LINES = ENTITIES_BY_PATH[("oms", "order_lines")]
 EVENTS = ENTITIES_BY_PATH[("oms", "order_events")]
 TRACKING = ENTITIES_BY_PATH[("carrier", "tracking_events")]
-
-ORDER_HEADER = (
-    "order_id,customer_id,channel,ordered_at,promised_ship_at,promised_delivery_date,ship_to_country,"
-    "ship_to_postal_code,currency,order_total,status,updated_at"
-)
-
-
-def order_row(order_id: str, ordered_at: str = "2024-01-07T10:00:00Z", channel: str = "web") -> str:
-    return f"{order_id},C1,{channel},{ordered_at},2024-01-08T10:00:00Z,2024-01-10,US,10001,USD,12.50,open,{ordered_at}"
-
-
-@pytest.fixture
-def conn(tmp_path: Path):
-    with duckdb.connect(str(tmp_path / "work.duckdb")) as connection:
-        yield connection
-
-
-def land(landing: Path, relative: str, text: str) -> Path:
-    path = landing / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
-    return path
 
 
 def test_csv_jsonl_and_parquet_load_to_the_same_typed_rows(conn, tmp_path):

@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import duckdb
+from order_files import ORDER_HEADER, land, order_row
 
 from ingest import load_landing, mark_published
 from ingest.load import ALREADY_SEEN, LOADED, QUARANTINED
 
-HEADER = (
-    "order_id,customer_id,channel,ordered_at,promised_ship_at,promised_delivery_date,ship_to_country,"
-    "ship_to_postal_code,currency,order_total,status,updated_at"
-)
-GOOD = "O1,C1,web,2024-01-07T10:00:00Z,2024-01-08T10:00:00Z,2024-01-10,US,10001,USD,12.50,open,2024-01-07T10:00:00Z"
-BAD_CHANNEL = GOOD.replace("O1,C1,web", "O2,C1,telepathy")
-
-
-def land(landing: Path, relative: str, text: str) -> None:
-    path = landing / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
+GOOD = order_row("O1")
+BAD_CHANNEL = order_row("O2", channel="telepathy")
 
 
 def by_table(report):
@@ -29,9 +18,9 @@ def by_table(report):
 
 def test_a_load_reports_files_rows_quarantine_and_what_the_checks_judge(tmp_path):
     landing, work_db = tmp_path / "landing", tmp_path / "work.duckdb"
-    land(landing, "oms/orders/a.csv", f"{HEADER}\n{GOOD}\n{BAD_CHANNEL}\n")
+    land(landing, "oms/orders/a.csv", f"{ORDER_HEADER}\n{GOOD}\n{BAD_CHANNEL}\n")
     land(landing, "oms/orders/broken.csv", "not,a\ncontract,file\n")
-    land(landing, "elsewhere/orders.csv", f"{HEADER}\n{GOOD}\n")
+    land(landing, "elsewhere/orders.csv", f"{ORDER_HEADER}\n{GOOD}\n")
 
     report = load_landing(landing, work_db, "run-1", quarantine_threshold=0.01, freshness_hours={"oms": 24})
 
@@ -51,7 +40,7 @@ def test_a_load_reports_files_rows_quarantine_and_what_the_checks_judge(tmp_path
 
 def test_files_stay_judged_until_published_and_the_watermark_belongs_to_ingest(tmp_path):
     landing, work_db = tmp_path / "landing", tmp_path / "work.duckdb"
-    land(landing, "oms/orders/a.csv", f"{HEADER}\n{GOOD}\n")
+    land(landing, "oms/orders/a.csv", f"{ORDER_HEADER}\n{GOOD}\n")
     load_landing(landing, work_db, "run-1", 0.01, {})
 
     again = by_table(load_landing(landing, work_db, "run-2", 0.01, {}))["oms__orders"]

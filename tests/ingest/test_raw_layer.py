@@ -6,34 +6,13 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import pytest
+from order_files import ORDER_HEADER, ORDERS, land, order_row
 
 from contract import ENTITIES_BY_PATH
 from ingest.load import LOADED, QUARANTINED, load_entity
 from ingest.raw_layer import entity_dir, parquet_glob, sync_raw_layer
 
-ORDERS = ENTITIES_BY_PATH[("oms", "orders")]
 INVOICES = ENTITIES_BY_PATH[("oms", "invoices")]
-ORDER_HEADER = (
-    "order_id,customer_id,channel,ordered_at,promised_ship_at,promised_delivery_date,ship_to_country,"
-    "ship_to_postal_code,currency,order_total,status,updated_at"
-)
-
-
-def order_row(order_id: str, channel: str = "web") -> str:
-    return f"{order_id},C1,{channel},2024-01-07T10:00:00Z,2024-01-08T10:00:00Z,2024-01-10,US,10001,USD,12.50,open,2024-01-07T10:00:00Z"
-
-
-@pytest.fixture
-def conn(tmp_path: Path):
-    with duckdb.connect(str(tmp_path / "work.duckdb")) as connection:
-        yield connection
-
-
-def land(landing: Path, relative: str, text: str) -> None:
-    path = landing / relative
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def loads_on_disk(raw_dir: Path) -> list[str]:
@@ -57,7 +36,7 @@ def table_rows(conn) -> list[tuple]:
 def test_each_load_becomes_one_parquet_folder_holding_its_typed_rows_and_lineage(conn, tmp_path):
     landing, raw_dir = tmp_path / "landing", tmp_path / "raw"
     land(landing, "oms/orders/a.csv", f"{ORDER_HEADER}\n{order_row('O1')}\n{order_row('O2')}\n")
-    land(landing, "oms/orders/b.csv", f"{ORDER_HEADER}\n{order_row('O1', 'phone')}\n")
+    land(landing, "oms/orders/b.csv", f"{ORDER_HEADER}\n{order_row('O1', channel='phone')}\n")
     loads = load_entity(conn, landing, ORDERS, "run-1", raw_dir=raw_dir)
     assert [load.status for load in loads] == [LOADED, LOADED]
     assert loads_on_disk(raw_dir) == ["load=0", "load=1", "load=2"]
