@@ -224,21 +224,26 @@ def _purchase_order_cancellation(order, lines, at: datetime) -> Document:
     return Document("850", at, segments)
 
 
+def _acknowledgement_header(order, ack_type: str, at: datetime) -> list[str]:
+    """The 855's BAK: the buyer's PO number and date, our order id, and the acknowledgement's date."""
+    return [
+        "BAK",
+        "00",
+        ack_type,
+        order.external_order_id,
+        _date(order.ordered_at),
+        "",
+        "",
+        "",
+        order.order_id,
+        _date(at),
+    ]
+
+
 def _rejection(order, at: datetime) -> Document:
     """The core refuses the order (credit, compliance): an 855 'rejected, no detail'."""
     segments = [
-        [
-            "BAK",
-            "00",
-            "RJ",
-            order.external_order_id,
-            _date(order.ordered_at),
-            "",
-            "",
-            "",
-            order.order_id,
-            _date(at),
-        ],
+        _acknowledgement_header(order, "RJ", at),
         _dtm("097", at),
     ]
     return Document("855", at, segments)
@@ -247,18 +252,7 @@ def _rejection(order, at: datetime) -> Document:
 def _acknowledgement(order, lines, event_type: str, at: datetime) -> Document:
     line_status, ack_type = ACK_BY_EVENT[event_type]
     segments = [
-        [
-            "BAK",
-            "00",
-            ack_type,
-            order.external_order_id,
-            _date(order.ordered_at),
-            "",
-            "",
-            "",
-            order.order_id,
-            _date(at),
-        ],
+        _acknowledgement_header(order, ack_type, at),
         _dtm("097", at),
     ]
     for line in lines:
