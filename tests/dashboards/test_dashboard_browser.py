@@ -59,20 +59,25 @@ def wait_until_healthy(port: int, server: subprocess.Popen) -> None:
     pytest.fail(f"the dashboard did not answer on port {port} within {STARTUP_SECONDS} s")
 
 
+def serve_dashboard(warehouse: Path, port: int) -> subprocess.Popen:
+    """`orderpulse dashboard` on the warehouse, its output (the URL first) on stdout."""
+    return subprocess.Popen(
+        [sys.executable, "-c", SERVE_SCRIPT, str(warehouse), str(port)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # A process group of its own, so a test can press "Ctrl-C" on it like a terminal would.
+        start_new_session=True,
+    )
+
+
 @pytest.mark.browser
 def test_served_scorecard_renders_in_chromium_and_stops_on_ctrl_c(tmp_path, warehouse_path):
     require_chromium()
     from playwright.sync_api import expect, sync_playwright
 
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVE_SCRIPT, str(warehouse_path), str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        # A process group of its own, so the test can press "Ctrl-C" on it like a terminal would.
-        start_new_session=True,
-    )
+    server = serve_dashboard(warehouse_path, port)
     try:
         first_line = server.stdout.readline().strip()
         assert first_line == f"Dashboard: http://localhost:{port}"
@@ -141,13 +146,7 @@ def test_every_page_renders_in_chromium_without_errors_and_with_every_chart(tmp_
         del os.environ["ORDERPULSE_WAREHOUSE"]
 
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-c", SERVE_SCRIPT, str(pipeline_warehouse), str(port)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    server = serve_dashboard(pipeline_warehouse, port)
     try:
         server.stdout.readline()
         wait_until_healthy(port, server)
