@@ -26,6 +26,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dashboards.queries import FAILURE_CAUSES
+
 AS_OF = dt.date(2026, 3, 18)
 
 COUNT_COLUMNS = (
@@ -41,14 +43,6 @@ COUNT_COLUMNS = (
     "lines_filled",
     "units_ordered",
     "units_filled",
-)
-FAILURE_CAUSES = (
-    "not_shipped",
-    "short_shipped",
-    "late_from_warehouse",
-    "late_in_transit",
-    "damaged",
-    "inaccurate",
 )
 RATE_COLUMNS = (
     "otif_rate",

@@ -34,7 +34,7 @@ from pathlib import Path
 import duckdb
 import polars as pl
 import pytest
-from kpi_reference import compute_reference, parse_timestamp, quantile_cont
+from kpi_reference import FAILURE_CAUSES, compute_reference, parse_timestamp, quantile_cont
 
 REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
@@ -131,14 +131,6 @@ COMPARED = {
         (),
     ),
 }
-FAILURE_CAUSES = (
-    "not_shipped",
-    "short_shipped",
-    "late_from_warehouse",
-    "late_in_transit",
-    "damaged",
-    "inaccurate",
-)
 FAILURE_ROLLUP = (
     ("period_start", "dimension", "dimension_value"),
     (
