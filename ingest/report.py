@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -123,15 +124,36 @@ def load_landing(
     """Load every new landed file into the raw layer, then judge the files not yet published.
 
     With `raw_dir`, the raw rows are also written as Parquet there (ingest/raw_layer.py), the raw
-    layer both engines read."""
+    layer both engines read.
+
+    Each entity's Great Expectations checks run in one worker thread while this thread loads the
+    next entity: the checks are single-threaded pandas, and a load leaves one of the machine's
+    cores mostly idle, so together they take about the time of the loads alone (docs/spark.md).
+    """
     landed_files = scan_landing(landing)  # one scan serves every entity
     latest_landing = latest_landing_by_source(landed_files)
     conn = connect_work_db(work_db)
+    checker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load-checks")
+    cursors = []
     try:
-        entities = []
+        ensure_schema(conn)
+        if _has_unrecorded_files(conn, landing, landed_files):
+            checker.submit(_import_expectations)  # seconds of imports, overlapped with the first load
+        loaded = []
         for entity in ENTITIES:
             files = load_entity(conn, landing, entity, run_id, landed_files, raw_dir)
             pending = unpublished_loads(conn, entity)
+            # The worker reads through its own connection (a cursor): a DuckDB connection is not
+            # shared between threads. It sees this entity's loads, which are committed.
+            cursors.append(conn.cursor())
+            checks = checker.submit(_run_expectations, cursors[-1], entity, pending)
+            loaded.append((entity, files, pending, checks))
+        strays = record_stray_files(conn, landing, run_id, landed_files)
+        entities = []
+        for entity, files, pending, checks in loaded:
+            expectations = checks.result()
+            if expectations.outcomes:
+                record_results(conn, run_id, entity.table, expectations.outcomes)
             latest_ns = latest_landing.get(entity.source)
             entities.append(
                 EntityLoad(
@@ -140,13 +162,15 @@ def load_landing(
                     pending=pending,
                     not_reconciling=_not_reconciling(conn, entity, pending),
                     over_quarantine_threshold=_over_threshold(pending, quarantine_threshold),
-                    expectations=_run_expectations(conn, entity, pending, run_id),
+                    expectations=expectations,
                     hours_since_landing=None if latest_ns is None else (time.time_ns() - latest_ns) / 3.6e12,
                     expected_within_hours=freshness_hours.get(entity.source),
                 )
             )
-        strays = record_stray_files(conn, landing, run_id, landed_files)
     finally:
+        checker.shutdown(wait=True, cancel_futures=True)  # no check outlives the connection
+        for cursor in cursors:
+            cursor.close()
         conn.close()
     return LoadReport(run_id, entities, strays)
 
@@ -191,9 +215,20 @@ def _over_threshold(pending: list[FileLoad], threshold: float) -> list[str]:
     ]
 
 
+def _has_unrecorded_files(conn: duckdb.DuckDBPyConnection, landing: Path, landed_files: list) -> bool:
+    """Whether a landed file's path is missing from the load ledger: then the load will likely check rows."""
+    recorded = {row[0] for row in conn.execute("select distinct file_path from ops.load_ledger").fetchall()}
+    return any(str(landed.path.relative_to(landing)) not in recorded for landed in landed_files)
+
+
+def _import_expectations() -> None:
+    import expectations.validate  # noqa: F401  (Great Expectations takes seconds to import)
+
+
 def _run_expectations(
-    conn: duckdb.DuckDBPyConnection, entity: Entity, pending: list[FileLoad], run_id: str
+    conn: duckdb.DuckDBPyConnection, entity: Entity, pending: list[FileLoad]
 ) -> ExpectationsRun:
+    """The entity's suite over the rows of the files it has loaded since the last publish."""
     shas = [f.file_sha256 for f in _loaded(pending)]
     if not shas:
         return ExpectationsRun(rows_checked=0)
@@ -206,6 +241,4 @@ def _run_expectations(
         f"select {columns} from raw.{entity.table} where _file_sha256 in (select unnest(?))", [shas]
     ).df()
     latest_plausible = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(days=366)
-    outcomes = validate_frame(entity, frame, latest_plausible)
-    record_results(conn, run_id, entity.table, outcomes)
-    return ExpectationsRun(rows_checked=len(frame), outcomes=outcomes)
+    return ExpectationsRun(rows_checked=len(frame), outcomes=validate_frame(entity, frame, latest_plausible))

@@ -32,6 +32,13 @@ OPS_TABLES = {
     "suspect_days": "ops.suspect_days",
 }
 MARTS_SCHEMA = "marts"
+# The tables and views of the work database, with their comments.
+_RELATIONS = (
+    "select schema_name, table_name as name, comment from duckdb_tables()"
+    " where database_name = current_database()"
+    " union all select schema_name, view_name, comment from duckdb_views()"
+    " where database_name = current_database() and not internal"
+)
 
 # Docs of the tables the pipeline writes itself (the marts carry theirs from the dbt docs):
 # table -> (description stating its grain, {column: description}).
@@ -103,12 +110,11 @@ def publish(paths: WarehousePaths, run_id: str, landing_dir: Path) -> PublishedS
         ensure_quality_table(conn)
         ensure_alert_tables(conn)
         conn.execute(f"attach '{_escape(staging_file)}' as published")
+        # A mart that dbt leaves as a view (order_timeline on DuckDB) is written here, once.
         marts = [
             row[0]
             for row in conn.execute(
-                "select table_name from duckdb_tables() where database_name = current_database()"
-                " and schema_name = ? order by table_name",
-                [MARTS_SCHEMA],
+                f"select name from ({_RELATIONS}) where schema_name = ? order by name", [MARTS_SCHEMA]
             ).fetchall()
         ]
         sources = {name: f"{MARTS_SCHEMA}.{name}" for name in marts} | OPS_TABLES
@@ -164,9 +170,7 @@ def _copy_comments(conn: duckdb.DuckDBPyConnection, sources: dict[str, str]) -> 
     for name, source in sources.items():
         schema, table = source.split(".")
         comment = conn.execute(
-            "select comment from duckdb_tables() where database_name = current_database()"
-            " and schema_name = ? and table_name = ?",
-            [schema, table],
+            f"select comment from ({_RELATIONS}) where schema_name = ? and name = ?", [schema, table]
         ).fetchone()
         if comment and comment[0]:
             conn.execute(f"comment on table published.main.\"{name}\" is '{_escape(comment[0])}'")

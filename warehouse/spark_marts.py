@@ -36,6 +36,7 @@ def import_spark_tables(
             if not any(folder.glob("*.parquet")):
                 raise FileNotFoundError(f"Spark wrote no Parquet for {schema}.{name} under {folder}")
             conn.execute(f"create schema if not exists {schema}")
+            _drop_view(conn, schema, name)
             conn.execute(
                 f'create or replace table {schema}."{name}" as select * from read_parquet(?)',
                 [str(folder / "*.parquet")],
@@ -45,6 +46,17 @@ def import_spark_tables(
         return imported
     finally:
         conn.close()
+
+
+def _drop_view(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> None:
+    """A DuckDB run on this warehouse may have left the model as a view (materialized_at_publish)."""
+    is_view = conn.execute(
+        "select count(*) from duckdb_views() where database_name = current_database()"
+        " and schema_name = ? and view_name = ?",
+        [schema, name],
+    ).fetchone()[0]
+    if is_view:
+        conn.execute(f'drop view {schema}."{name}"')
 
 
 def _models(manifest_path: Path) -> dict[tuple[str, str], dict]:

@@ -109,3 +109,20 @@
         {{ exceptions.raise_compiler_error("previous_period_start: week or month, not " ~ grain) }}
     {%- endif -%}
 {%- endmacro %}
+
+{#-
+  The materialization of a big mart that only the published warehouse needs stored. On DuckDB a
+  view: publishing writes the published file's table from it, so the rows are written once instead
+  of built here and copied again. On Spark a table: Spark hands its marts to publishing as Parquet.
+-#}
+{% macro materialized_at_publish() -%}
+    {{ return(adapter.dispatch('materialized_at_publish')()) }}
+{%- endmacro %}
+
+{% macro default__materialized_at_publish() -%}
+    {{ return('view') }}
+{%- endmacro %}
+
+{% macro spark__materialized_at_publish() -%}
+    {{ return('table') }}
+{%- endmacro %}
