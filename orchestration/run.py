@@ -71,7 +71,9 @@ def run_pipeline_once(
     with _exclusive_run(paths), paths.run_log.open("w", encoding="utf-8") as log, redirect_stdout(log):
         result = job.execute_in_process(run_config=QUIET_LOGS, instance=instance, raise_on_error=False)
     warnings = _warnings(result, instance)
-    if result.success:
+    # Dagster counts a run whose later steps were skipped (an asset upstream was not materialized)
+    # as a success; here it is not one: nothing was published.
+    if result.success and not _skipped_steps(result):
         print("\n".join([_success_message(result, paths), *warnings]))
         return 0
     print(
@@ -157,8 +159,18 @@ def _failed_checks(result: dg.ExecuteInProcessResult, severity: dg.AssetCheckSev
     return problems
 
 
+def _skipped_steps(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [
+        event.step_key for event in result.all_events if event.event_type == dg.DagsterEventType.STEP_SKIPPED
+    ]
+
+
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     problems = [f"failed {problem}" for problem in _failed_checks(result, dg.AssetCheckSeverity.ERROR)]
+    problems += [
+        f"step {step} did not run: an asset it reads was not materialized (see the log below)"
+        for step in _skipped_steps(result)
+    ]
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.STEP_FAILURE:
             error = event.step_failure_data.error
