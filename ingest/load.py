@@ -153,10 +153,15 @@ def record_stray_files(
     return [_load_one(conn, landing_dir, landed, run_id) for landed in scanned if landed.entity is None]
 
 
+def ledger_file_path(landing_dir: Path, landed: LandedFile) -> str:
+    """The file's path as the load ledger records it: relative to the landing folder."""
+    return str(landed.path.relative_to(landing_dir))
+
+
 def _load_one(
     conn: duckdb.DuckDBPyConnection, landing_dir: Path, landed: LandedFile, run_id: str
 ) -> FileLoad:
-    file_path = str(landed.path.relative_to(landing_dir))
+    file_path = ledger_file_path(landing_dir, landed)
     entity_name = landed.entity.table if landed.entity else None
     sha256 = sha256_of(landed.path)
     file_seq = conn.execute("select coalesce(max(file_seq), 0) + 1 from ops.load_ledger").fetchone()[0]

@@ -18,13 +18,14 @@ from pathlib import Path
 import duckdb
 
 from contract import ENTITIES, Entity
-from ingest.landing import latest_landing_by_source, scan_landing
+from ingest.landing import LandedFile, latest_landing_by_source, scan_landing
 from ingest.load import (
     DUPLICATE,
     LOADED,
     QUARANTINED,
     FileLoad,
     ensure_schema,
+    ledger_file_path,
     load_entity,
     record_stray_files,
     unpublished_loads,
@@ -216,10 +217,12 @@ def _over_threshold(pending: list[FileLoad], threshold: float) -> list[str]:
     ]
 
 
-def _has_unrecorded_files(conn: duckdb.DuckDBPyConnection, landing: Path, landed_files: list) -> bool:
+def _has_unrecorded_files(
+    conn: duckdb.DuckDBPyConnection, landing: Path, landed_files: list[LandedFile]
+) -> bool:
     """Whether a landed file's path is missing from the load ledger: then the load will likely check rows."""
     recorded = {row[0] for row in conn.execute("select distinct file_path from ops.load_ledger").fetchall()}
-    return any(str(landed.path.relative_to(landing)) not in recorded for landed in landed_files)
+    return any(ledger_file_path(landing, landed) not in recorded for landed in landed_files)
 
 
 def _import_expectations() -> None:
